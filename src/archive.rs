@@ -198,18 +198,7 @@ impl Meter {
         let out = self.output.get();
         let input = self.input.get().max(1);
         match stop {
-            Stop::Total => Finding::new(
-                "archive.size-limit",
-                Category::Archive,
-                Severity::High,
-                "",
-                format!(
-                    "unpacking stopped: more than {} MiB decompressed (limit --max-total); the rest of the archive was not read",
-                    self.limits.max_total_bytes / MIB
-                ),
-            )
-            .with("limit_bytes", self.limits.max_total_bytes)
-            .with("decompressed_bytes", out),
+            Stop::Total => size_limit_finding(&self.limits, out),
             Stop::Ratio => Finding::new(
                 "archive.compression-ratio",
                 Category::Archive,
@@ -226,6 +215,22 @@ impl Meter {
             .with("decompressed_bytes", out),
         }
     }
+}
+
+/// The finding for a package whose content passed the total-size limit.
+pub(crate) fn size_limit_finding(limits: &Limits, read: u64) -> Finding {
+    Finding::new(
+        "archive.size-limit",
+        Category::Archive,
+        Severity::High,
+        "",
+        format!(
+            "unpacking stopped: more than {} MiB of content (limit --max-total); the rest was not read",
+            limits.max_total_bytes / MIB
+        ),
+    )
+    .with("limit_bytes", limits.max_total_bytes)
+    .with("read_bytes", read)
 }
 
 struct CountingReader<R> {
@@ -828,9 +833,7 @@ pub fn read_dir(root: &Path, limits: &Limits) -> Result<Unpacked, ArchiveError> 
                 let exec = false;
                 c.file(rel_path.as_bytes(), kept, size, exec);
                 if total >= limits.max_total_bytes {
-                    let meter = Meter::new(*limits);
-                    meter.output.set(total);
-                    c.note(meter.finding(Stop::Total));
+                    c.note(size_limit_finding(limits, total));
                     break 'walk;
                 }
             } else {

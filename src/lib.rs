@@ -1,9 +1,15 @@
 //! mcpvet: vet MCP servers before a team installs them.
 //!
 //! The library does all the work; `src/main.rs` is a thin CLI over it. Modules depend
-//! downward only (DESIGN §6): `spec` → `fetch` → `archive` → `report`.
+//! downward only (DESIGN §6): `spec` → `fetch` → `archive` → `analyze` → `report` → `scan`.
 
+pub mod analyze;
 pub mod archive;
+pub mod cli;
+pub mod fetch;
 pub mod finding;
+pub mod report;
+pub mod scan;
+pub mod settings;
 pub mod spec;
 pub mod util;

@@ -1,1 +1,156 @@
-fn main(){}
+//! The `mcpvet` binary: parse arguments, call the library, map results to exit codes
+//! (0 done, 1 policy failure, 2 error).
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{anyhow, Context, Result};
+use clap::Parser;
+
+use mcpvet::cli::{Cli, Command, FetchArgs, OutputFormat, ScanArgs};
+use mcpvet::fetch::{base_url, cache::Cache, FetchOptions, Fetcher, Registries};
+use mcpvet::report::{self, Report};
+use mcpvet::settings::{parse_size, Settings};
+use mcpvet::util::escape_for_terminal;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mcpvet: {}", escape_for_terminal(&format!("{e:#}"), false));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Scan(args) => scan(args),
+    }
+}
+
+fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
+    let settings_path = args.config.clone().or_else(Settings::default_path);
+    let settings = match &settings_path {
+        Some(p) => Settings::load(p)?,
+        None => Settings::default(),
+    };
+    let mut opts = FetchOptions::default();
+    let npm = args.npm_registry.clone().or(settings.registries.npm);
+    let pypi = args.pypi_index.clone().or(settings.registries.pypi);
+    opts.registries = Registries {
+        npm: match npm {
+            Some(u) => base_url(&u)?,
+            None => opts.registries.npm,
+        },
+        pypi: match pypi {
+            Some(u) => base_url(&u)?,
+            None => opts.registries.pypi,
+        },
+    };
+    let cache_dir = args
+        .cache_dir
+        .clone()
+        .or_else(|| std::env::var_os("MCPVET_CACHE_DIR").filter(|d| !d.is_empty()).map(Into::into))
+        .or(settings.fetch.cache_dir)
+        .unwrap_or_else(Cache::default_dir);
+    opts.cache = Cache::new(cache_dir);
+    opts.offline = args.offline;
+    if let Some(t) = args.timeout.or(settings.fetch.timeout_secs) {
+        opts.timeout = Duration::from_secs(t.max(1));
+    }
+    if let Some(r) = args.retries.or(settings.fetch.retries) {
+        opts.retries = r;
+    }
+    if let Some(t) = settings.fetch.metadata_ttl_secs {
+        opts.metadata_ttl = Duration::from_secs(t);
+    }
+    let size = |flag: &Option<String>, file: &Option<String>, name: &str| -> Result<Option<u64>> {
+        match flag.as_ref().or(file.as_ref()) {
+            Some(s) => Ok(Some(parse_size(s).map_err(|e| anyhow!("{name}: {e}"))?)),
+            None => Ok(None),
+        }
+    };
+    if let Some(v) = size(&args.max_total, &settings.limits.max_total, "--max-total")? {
+        opts.limits.max_total_bytes = v;
+        opts.max_download = opts.max_download.max(v);
+    }
+    if let Some(v) = size(&args.max_file, &settings.limits.max_file, "--max-file")? {
+        opts.limits.max_file_bytes = v;
+    }
+    if let Some(v) = args.max_entries.or(settings.limits.max_entries) {
+        opts.limits.max_entries = v;
+    }
+    if let Some(v) = args.max_ratio.or(settings.limits.max_ratio) {
+        opts.limits.max_ratio = v.max(1);
+    }
+    Ok(opts)
+}
+
+fn scan(args: ScanArgs) -> Result<ExitCode> {
+    let opts = fetch_options(&args.fetch)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let fetcher = std::sync::Arc::new(Fetcher::new(opts)?);
+    let specs = args.specs.clone();
+    // Specs are fetched concurrently (a few at a time); results are reported in input order.
+    let results: Vec<(String, Result<Report, mcpvet::scan::ScanError>)> = runtime.block_on(async {
+        let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(4));
+        let mut handles = Vec::new();
+        for spec in specs {
+            let fetcher = fetcher.clone();
+            let sem = sem.clone();
+            handles.push(tokio::spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let r = mcpvet::scan::scan(&fetcher, &spec).await;
+                (spec, r)
+            }));
+        }
+        let mut out = Vec::new();
+        for h in handles {
+            match h.await {
+                Ok(r) => out.push(r),
+                Err(e) => out.push((String::from("?"), Err(mcpvet::fetch::FetchError::Setup(format!("task failed: {e}")).into()))),
+            }
+        }
+        out
+    });
+
+    let mut failed = false;
+    let mut reports = Vec::new();
+    for (spec, r) in results {
+        match r {
+            Ok(rep) => reports.push(rep),
+            Err(e) => {
+                failed = true;
+                eprintln!("mcpvet: {}: {}", escape_for_terminal(&spec, false), escape_for_terminal(&e.to_string(), false));
+            }
+        }
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        OutputFormat::Json => {
+            if reports.len() == 1 && args.specs.len() == 1 {
+                report::json::to_writer(&mut out, &reports[0])?;
+            } else {
+                report::json::to_writer(&mut out, &reports)?;
+            }
+            writeln!(out)?;
+        }
+        OutputFormat::Text => {
+            for (i, r) in reports.iter().enumerate() {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                write!(out, "{}", report::text::render(r))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,3 @@
+//! Analysis of a package tree. For now: language detection per file.
+
+pub mod lang;

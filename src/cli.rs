@@ -1,0 +1,93 @@
+//! Command-line definitions (clap).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mcpvet",
+    version,
+    about = "Vet MCP servers before your team installs them",
+    long_about = "mcpvet fetches the exact artifact of an MCP server (npm, PyPI, git or a local \
+                  path), verifies it against the registry's digest, and opens it in memory \
+                  without ever running it.\n\nExit codes: 0 done, 1 policy failure, 2 error."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fetch, verify and unpack packages, and report what is in them.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// What to scan: npm:NAME[@VERSION|@RANGE|@TAG], pypi:NAME[==VERSION|SPECIFIER],
+    /// git+https://…[@REF], github:OWNER/REPO[@REF], or a directory / .tgz / .tar / .zip / .whl.
+    #[arg(required = true, value_name = "SPEC")]
+    pub specs: Vec<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct FetchArgs {
+    /// Use only the cache; never touch the network.
+    #[arg(long)]
+    pub offline: bool,
+
+    /// npm registry base URL (mirrors, tests).
+    #[arg(long, env = "MCPVET_NPM_REGISTRY", value_name = "URL")]
+    pub npm_registry: Option<String>,
+
+    /// PyPI index base URL (the JSON API lives under <URL>/pypi/<name>/json).
+    #[arg(long, env = "MCPVET_PYPI_INDEX", value_name = "URL")]
+    pub pypi_index: Option<String>,
+
+    /// Cache directory [env: MCPVET_CACHE_DIR; default: the user cache dir].
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Per-request network timeout in seconds.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<u64>,
+
+    /// Retries after a failed request (connection errors, timeouts, 429, 5xx).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Stop unpacking after this much content (e.g. 512M).
+    #[arg(long, value_name = "SIZE")]
+    pub max_total: Option<String>,
+
+    /// Keep at most this much of one file (e.g. 64M); the rest is marked truncated.
+    #[arg(long, value_name = "SIZE")]
+    pub max_file: Option<String>,
+
+    /// Stop unpacking after this many archive entries.
+    #[arg(long, value_name = "N")]
+    pub max_entries: Option<usize>,
+
+    /// Stop unpacking when decompressed/compressed exceeds this ratio.
+    #[arg(long, value_name = "N")]
+    pub max_ratio: Option<u64>,
+
+    /// Settings file [env: MCPVET_CONFIG; default: <config dir>/mcpvet/config.toml].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
