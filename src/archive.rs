@@ -126,7 +126,11 @@ pub fn detect_format(bytes: &[u8]) -> Option<Format> {
 }
 
 /// Unpack an artifact held in memory.
-pub fn unpack(bytes: &[u8], hint: Option<Format>, limits: &Limits) -> Result<Unpacked, ArchiveError> {
+pub fn unpack(
+    bytes: &[u8],
+    hint: Option<Format>,
+    limits: &Limits,
+) -> Result<Unpacked, ArchiveError> {
     let format = detect_format(bytes).or(hint).ok_or_else(|| {
         ArchiveError::Malformed("not a recognised archive (expected gzip, tar or zip)".into())
     })?;
@@ -138,12 +142,26 @@ pub fn unpack(bytes: &[u8], hint: Option<Format>, limits: &Limits) -> Result<Unp
                 count: meter.input.clone(),
             };
             let gz = flate2::read::MultiGzDecoder::new(input);
-            unpack_tar(MeteredReader { inner: gz, meter: meter.clone() }, &meter, limits)
+            unpack_tar(
+                MeteredReader {
+                    inner: gz,
+                    meter: meter.clone(),
+                },
+                &meter,
+                limits,
+            )
         }
         Format::Tar => {
             let meter = Meter::new(*limits);
             meter.input.set(bytes.len() as u64);
-            unpack_tar(MeteredReader { inner: bytes, meter: meter.clone() }, &meter, limits)
+            unpack_tar(
+                MeteredReader {
+                    inner: bytes,
+                    meter: meter.clone(),
+                },
+                &meter,
+                limits,
+            )
         }
         Format::Zip => unpack_zip(bytes, limits),
     }
@@ -339,7 +357,9 @@ impl Collector {
         let name = lossy(raw);
         let unified = name.replace('\\', "/");
         let absolute = unified.starts_with('/')
-            || (unified.len() >= 2 && unified.as_bytes()[1] == b':' && unified.as_bytes()[0].is_ascii_alphabetic());
+            || (unified.len() >= 2
+                && unified.as_bytes()[1] == b':'
+                && unified.as_bytes()[0].is_ascii_alphabetic());
         if absolute {
             self.findings.push(
                 Finding::new(
@@ -381,7 +401,10 @@ impl Collector {
 
     pub(crate) fn dir(&mut self, raw: &[u8]) {
         if let Some(path) = self.normalize(raw) {
-            self.entries.push(Entry { path, kind: Kind::Dir });
+            self.entries.push(Entry {
+                path,
+                kind: Kind::Dir,
+            });
         }
     }
 
@@ -468,7 +491,22 @@ impl Collector {
         let entries = std::mem::take(&mut self.entries);
         for e in entries {
             let path = strip(&e.path);
-            match e.kind {
+            let kind = match e.kind {
+                // A hard link to a file already unpacked is how tar stores one content twice
+                // (pnpm stores, deduplicated LICENSE files); an installer writes a copy. Only
+                // links leaving the package or naming no earlier file are findings.
+                Kind::Hardlink(target) => {
+                    let rel = strip(&normalize_link_target(&target));
+                    let inside =
+                        !target.starts_with('/') && !target.split(['/', '\\']).any(|c| c == "..");
+                    match tree.get(&rel).filter(|_| inside) {
+                        Some(f) => Kind::File(f.clone()),
+                        None => Kind::Hardlink(target),
+                    }
+                }
+                k => k,
+            };
+            match kind {
                 Kind::Dir => {}
                 Kind::Symlink(target) => {
                     let escapes = link_escapes(&path, &target);
@@ -491,14 +529,15 @@ impl Collector {
                 }
                 Kind::Hardlink(target) => {
                     let target_rel = strip(&target.replace('\\', "/"));
-                    let escapes = target.starts_with('/') || target.split(['/', '\\']).any(|c| c == "..");
+                    let escapes =
+                        target.starts_with('/') || target.split(['/', '\\']).any(|c| c == "..");
                     self.findings.push(
                         Finding::new(
                             "archive.hardlink",
                             Category::Archive,
                             Severity::High,
                             path.clone(),
-                            format!("hard link to {target} (not followed)"),
+                            format!("hard link to {target}, which is not a file of the package (not followed)"),
                         )
                         .with("target", target_rel)
                         .with("escapes", escapes),
@@ -573,6 +612,16 @@ impl Collector {
     }
 }
 
+/// A hard link target as an archive path: `\\` as `/`, empty and `.` components dropped.
+fn normalize_link_target(target: &str) -> String {
+    target
+        .replace('\\', "/")
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// Whether a symlink at `path` pointing at `target` leaves the package root.
 fn link_escapes(path: &str, target: &str) -> bool {
     let target = target.replace('\\', "/");
@@ -598,7 +647,11 @@ fn link_escapes(path: &str, target: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // tar
 
-fn unpack_tar<R: Read>(reader: R, meter: &Meter, limits: &Limits) -> Result<Unpacked, ArchiveError> {
+fn unpack_tar<R: Read>(
+    reader: R,
+    meter: &Meter,
+    limits: &Limits,
+) -> Result<Unpacked, ArchiveError> {
     let mut c = Collector::new(*limits, true);
     let mut ar = tar::Archive::new(reader);
     let entries = ar
@@ -620,27 +673,38 @@ fn unpack_tar<R: Read>(reader: R, meter: &Meter, limits: &Limits) -> Result<Unpa
         let mode = header.mode().unwrap_or(0o644);
         use tar::EntryType as T;
         match header.entry_type() {
-            T::Regular | T::Continuous | T::GNUSparse => match read_capped(&mut entry, limits.max_file_bytes) {
-                Ok((bytes, size)) => c.file(&raw, bytes, size, mode & 0o111 != 0),
-                Err(e) => {
-                    stream_error(&mut c, meter, e)?;
-                    break;
+            T::Regular | T::Continuous | T::GNUSparse => {
+                match read_capped(&mut entry, limits.max_file_bytes) {
+                    Ok((bytes, size)) => c.file(&raw, bytes, size, mode & 0o111 != 0),
+                    Err(e) => {
+                        stream_error(&mut c, meter, e)?;
+                        break;
+                    }
                 }
-            },
+            }
             T::Directory => c.dir(&raw),
             T::Symlink => {
-                let target = entry.link_name_bytes().map(|t| t.into_owned()).unwrap_or_default();
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
                 c.symlink(&raw, &target);
             }
             T::Link => {
-                let target = entry.link_name_bytes().map(|t| t.into_owned()).unwrap_or_default();
+                let target = entry
+                    .link_name_bytes()
+                    .map(|t| t.into_owned())
+                    .unwrap_or_default();
                 c.hardlink(&raw, &target);
             }
             T::Char => c.special(&raw, "character device"),
             T::Block => c.special(&raw, "block device"),
             T::Fifo => c.special(&raw, "fifo"),
             T::XGlobalHeader | T::XHeader | T::GNULongName | T::GNULongLink => {}
-            other => c.special(&raw, &format!("tar entry of unknown type {}", other.as_byte())),
+            other => c.special(
+                &raw,
+                &format!("tar entry of unknown type {}", other.as_byte()),
+            ),
         }
     }
     Ok(c.finish())
@@ -662,7 +726,10 @@ fn stream_error(c: &mut Collector, meter: &Meter, e: io::Error) -> Result<(), Ar
             Category::Archive,
             Severity::High,
             "",
-            format!("archive is corrupt after {} entries: {e}; the rest was not read", c.seen),
+            format!(
+                "archive is corrupt after {} entries: {e}; the rest was not read",
+                c.seen
+            ),
         )
         .with("error", e.to_string()),
     );
@@ -768,7 +835,14 @@ fn unpack_zip(bytes: &[u8], limits: &Limits) -> Result<Unpacked, ArchiveError> {
 // local directories
 
 /// Folders not read from a local directory: version control and installed dependencies.
-const SKIP_DIRS: &[&str] = &[".git", ".hg", ".svn", "node_modules", ".venv", "__pycache__"];
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    ".venv",
+    "__pycache__",
+];
 
 /// Read a local directory under the same limits, never following links.
 pub fn read_dir(root: &Path, limits: &Limits) -> Result<Unpacked, ArchiveError> {
@@ -778,7 +852,10 @@ pub fn read_dir(root: &Path, limits: &Limits) -> Result<Unpacked, ArchiveError> 
     };
     let meta = std::fs::metadata(root).map_err(|e| io_err(root, e))?;
     if !meta.is_dir() {
-        return Err(ArchiveError::Malformed(format!("{} is not a directory", root.display())));
+        return Err(ArchiveError::Malformed(format!(
+            "{} is not a directory",
+            root.display()
+        )));
     }
     let mut c = Collector::new(*limits, false);
     let mut total: u64 = 0;
@@ -791,22 +868,24 @@ pub fn read_dir(root: &Path, limits: &Limits) -> Result<Unpacked, ArchiveError> 
         children.sort_by_key(|e| e.file_name());
         for child in children {
             let name = child.file_name().to_string_lossy().into_owned();
-            let rel_path = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+            let rel_path = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
             let path = child.path();
             let ft = match std::fs::symlink_metadata(&path) {
                 Ok(m) => m,
                 Err(e) => return Err(io_err(&path, e)),
             };
             if ft.is_dir() && SKIP_DIRS.contains(&name.as_str()) {
-                c.note(
-                    Finding::new(
-                        "archive.skipped-dir",
-                        Category::Archive,
-                        Severity::Info,
-                        rel_path.clone(),
-                        "folder not read (version control or installed dependencies)",
-                    ),
-                );
+                c.note(Finding::new(
+                    "archive.skipped-dir",
+                    Category::Archive,
+                    Severity::Info,
+                    rel_path.clone(),
+                    "folder not read (version control or installed dependencies)",
+                ));
                 continue;
             }
             if !c.admit() {
@@ -814,7 +893,9 @@ pub fn read_dir(root: &Path, limits: &Limits) -> Result<Unpacked, ArchiveError> 
             }
             let ftype = ft.file_type();
             if ftype.is_symlink() {
-                let target = std::fs::read_link(&path).map(|t| t.to_string_lossy().into_owned()).unwrap_or_default();
+                let target = std::fs::read_link(&path)
+                    .map(|t| t.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 c.symlink(rel_path.as_bytes(), target.as_bytes());
             } else if ftype.is_dir() {
                 stack.push((path, rel_path));
@@ -822,7 +903,8 @@ pub fn read_dir(root: &Path, limits: &Limits) -> Result<Unpacked, ArchiveError> 
                 let file = std::fs::File::open(&path).map_err(|e| io_err(&path, e))?;
                 let remaining = limits.max_total_bytes.saturating_sub(total);
                 let cap = limits.max_file_bytes.min(remaining);
-                let (kept, size) = read_capped(&mut io::BufReader::new(file), cap).map_err(|e| io_err(&path, e))?;
+                let (kept, size) = read_capped(&mut io::BufReader::new(file), cap)
+                    .map_err(|e| io_err(&path, e))?;
                 total += kept.len() as u64;
                 #[cfg(unix)]
                 let exec = {
@@ -866,7 +948,10 @@ mod tests {
 
     #[test]
     fn meter_stops_at_ratio_and_total() {
-        let limits = Limits { max_total_bytes: 100 * MIB, ..Limits::default() };
+        let limits = Limits {
+            max_total_bytes: 100 * MIB,
+            ..Limits::default()
+        };
         let m = Meter::new(limits);
         m.input.set(1024);
         assert!(m.account(RATIO_FLOOR).is_ok());

@@ -53,7 +53,11 @@ fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
     let cache_dir = args
         .cache_dir
         .clone()
-        .or_else(|| std::env::var_os("MCPVET_CACHE_DIR").filter(|d| !d.is_empty()).map(Into::into))
+        .or_else(|| {
+            std::env::var_os("MCPVET_CACHE_DIR")
+                .filter(|d| !d.is_empty())
+                .map(Into::into)
+        })
         .or(settings.fetch.cache_dir)
         .unwrap_or_else(Cache::default_dir);
     opts.cache = Cache::new(cache_dir);
@@ -114,7 +118,10 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         for h in handles {
             match h.await {
                 Ok(r) => out.push(r),
-                Err(e) => out.push((String::from("?"), Err(mcpvet::fetch::FetchError::Setup(format!("task failed: {e}")).into()))),
+                Err(e) => out.push((
+                    String::from("?"),
+                    Err(mcpvet::fetch::FetchError::Setup(format!("task failed: {e}")).into()),
+                )),
             }
         }
         out
@@ -127,7 +134,11 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             Ok(rep) => reports.push(rep),
             Err(e) => {
                 failed = true;
-                eprintln!("mcpvet: {}: {}", escape_for_terminal(&spec, false), escape_for_terminal(&e.to_string(), false));
+                eprintln!(
+                    "mcpvet: {}: {}",
+                    escape_for_terminal(&spec, false),
+                    escape_for_terminal(&e.to_string(), false)
+                );
             }
         }
     }
@@ -152,5 +163,9 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

@@ -21,12 +21,21 @@ pub async fn scan(fetcher: &Fetcher, spec_text: &str) -> Result<Report, ScanErro
     scan_spec(fetcher, &spec, spec_text, start).await
 }
 
-pub async fn scan_spec(fetcher: &Fetcher, spec: &Spec, spec_text: &str, start: Instant) -> Result<Report, ScanError> {
+pub async fn scan_spec(
+    fetcher: &Fetcher,
+    spec: &Spec,
+    spec_text: &str,
+    start: Instant,
+) -> Result<Report, ScanError> {
     let fetched = fetcher.fetch(spec, spec_text).await?;
     let limits = fetcher.options().limits;
     // Decompression is CPU work: keep it off the async workers.
     let (package, unpacked) = tokio::task::spawn_blocking(move || fetched.unpack(&limits))
         .await
         .map_err(|e| FetchError::Setup(format!("unpacking thread failed: {e}")))??;
-    Ok(Report::new(package, &unpacked, start.elapsed().as_millis() as u64))
+    Ok(Report::new(
+        package,
+        &unpacked,
+        start.elapsed().as_millis() as u64,
+    ))
 }

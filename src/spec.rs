@@ -232,7 +232,9 @@ pub fn validate_npm_name(name: &str) -> Result<(), SpecError> {
         }
     }
     if !part_ok(bare) {
-        return err("only letters, digits, '-', '.', '_' and '~' are allowed, not first '.' or '_'");
+        return err(
+            "only letters, digits, '-', '.', '_' and '~' are allowed, not first '.' or '_'",
+        );
     }
     Ok(())
 }
@@ -389,7 +391,9 @@ pub fn valid_git_ref(r: &str) -> bool {
         && !r.contains("@{")
         && !r.contains("//")
         && r.chars().all(|c| {
-            !c.is_control() && !c.is_whitespace() && !matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\')
+            !c.is_control()
+                && !c.is_whitespace()
+                && !matches!(c, '~' | '^' | ':' | '?' | '*' | '[' | '\\')
         })
 }
 
@@ -413,7 +417,9 @@ pub fn parse_git(s: &str) -> Result<Spec, SpecError> {
         }
         (format!("https://github.com/{owner}/{repo}.git"), r)
     } else {
-        let rest = s.strip_prefix("git+").ok_or_else(|| bad("expected git+URL"))?;
+        let rest = s
+            .strip_prefix("git+")
+            .ok_or_else(|| bad("expected git+URL"))?;
         let scheme_end = rest.find("://").ok_or_else(|| bad("expected a URL"))?;
         let scheme = &rest[..scheme_end];
         if !matches!(scheme, "https" | "http" | "ssh" | "git" | "file") {
@@ -469,9 +475,9 @@ pub fn parse_docker(s: &str) -> Result<Spec, SpecError> {
     }
     let (rest, digest) = match s.split_once('@') {
         Some((r, d)) => {
-            let ok = d
-                .split_once(':')
-                .is_some_and(|(algo, hex)| !algo.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit()));
+            let ok = d.split_once(':').is_some_and(|(algo, hex)| {
+                !algo.is_empty() && hex.len() >= 32 && hex.chars().all(|c| c.is_ascii_hexdigit())
+            });
             if !ok {
                 return Err(bad());
             }
@@ -482,7 +488,10 @@ pub fn parse_docker(s: &str) -> Result<Spec, SpecError> {
     // A ':' after the last '/' is a tag; before it, a registry port.
     let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
     let (image, tag) = match rest[last_slash..].find(':') {
-        Some(i) => (&rest[..last_slash + i], Some(rest[last_slash + i + 1..].to_string())),
+        Some(i) => (
+            &rest[..last_slash + i],
+            Some(rest[last_slash + i + 1..].to_string()),
+        ),
         None => (rest, None),
     };
     let image_ok = !image.is_empty()
@@ -490,7 +499,10 @@ pub fn parse_docker(s: &str) -> Result<Spec, SpecError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':'));
     let tag_ok = tag.as_deref().is_none_or(|t| {
-        !t.is_empty() && t.len() <= 128 && t.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        !t.is_empty()
+            && t.len() <= 128
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
     });
     if !image_ok || !tag_ok {
         return Err(bad());
@@ -543,7 +555,9 @@ pub fn from_command(command: &str, args: &[String]) -> Result<Spec, SpecError> {
             python_launcher(&args[2..], "--from", &whole())
         }
         "pipx" if args.first() == Some(&"run") => python_launcher(&args[1..], "--spec", &whole()),
-        "docker" | "podman" if args.first() == Some(&"run") => docker_launcher(&args[1..], &whole()),
+        "docker" | "podman" if args.first() == Some(&"run") => {
+            docker_launcher(&args[1..], &whole())
+        }
         _ => Err(SpecError::NotALauncher(command.to_string())),
     }
 }
@@ -582,8 +596,8 @@ fn take_flag<'a>(args: &[&'a str], i: &mut usize, names: &[&str]) -> Option<&'a 
 fn npm_package_spec(p: &str) -> Result<Spec, SpecError> {
     if p.starts_with("github:") || p.starts_with("git+") {
         parse_git(p)
-    } else if p.starts_with("npm:") {
-        parse_npm(&p[4..])
+    } else if let Some(rest) = p.strip_prefix("npm:") {
+        parse_npm(rest)
     } else if p.starts_with('.') || p.starts_with('/') || p.starts_with("file:") {
         let path = p.strip_prefix("file:").unwrap_or(p);
         let kind = local_kind(Path::new(path)).unwrap_or(LocalKind::Dir);
@@ -609,13 +623,20 @@ fn npm_launcher(args: &[&str], package_flags: &[&str], whole: &str) -> Result<Sp
             }
             break;
         }
+        // Flags with a value that name no package.
+        const VALUE_FLAGS: &[&str] = &[
+            "--registry",
+            "--cache",
+            "--userconfig",
+            "-c",
+            "--call",
+            "--node-options",
+            "--shell",
+        ];
         if let Some(v) = take_flag(args, &mut i, package_flags) {
             package.get_or_insert(v);
-        } else if let Some(_v) = take_flag(args, &mut i, &["--registry", "--cache", "--userconfig", "-c", "--call", "--node-options", "--shell"]) {
-            // flags with a value that name no package
-        } else if a.starts_with('-') {
-            // boolean flag: -y, --yes, -q, --bun, --silent …
-        } else {
+        } else if take_flag(args, &mut i, VALUE_FLAGS).is_none() && !a.starts_with('-') {
+            // The first positional argument (boolean flags such as -y, --bun are skipped).
             return npm_package_spec(package.unwrap_or(a));
         }
         i += 1;
@@ -648,11 +669,32 @@ fn python_launcher(args: &[&str], from_flag: &str, whole: &str) -> Result<Spec, 
     let mut from = None;
     let mut i = 0;
     let value_flags = [
-        "--with", "-w", "--python", "-p", "--index-url", "-i", "--extra-index-url", "--index",
-        "--default-index", "--find-links", "-f", "--pip-args", "--with-requirements",
-        "--constraints", "--overrides", "--directory", "--project", "--cache-dir",
-        "--config-file", "--env-file", "--python-preference", "--refresh-package",
-        "--reinstall-package", "--upgrade-package", "-P", "--exclude-newer",
+        "--with",
+        "-w",
+        "--python",
+        "-p",
+        "--index-url",
+        "-i",
+        "--extra-index-url",
+        "--index",
+        "--default-index",
+        "--find-links",
+        "-f",
+        "--pip-args",
+        "--with-requirements",
+        "--constraints",
+        "--overrides",
+        "--directory",
+        "--project",
+        "--cache-dir",
+        "--config-file",
+        "--env-file",
+        "--python-preference",
+        "--refresh-package",
+        "--reinstall-package",
+        "--upgrade-package",
+        "-P",
+        "--exclude-newer",
     ];
     while i < args.len() {
         let a = args[i];
@@ -667,9 +709,8 @@ fn python_launcher(args: &[&str], from_flag: &str, whole: &str) -> Result<Spec, 
         }
         if let Some(v) = take_flag(args, &mut i, &[from_flag]) {
             from.get_or_insert(v);
-        } else if take_flag(args, &mut i, &value_flags).is_some() {
-        } else if a.starts_with('-') {
-        } else {
+        } else if take_flag(args, &mut i, &value_flags).is_none() && !a.starts_with('-') {
+            // The first positional argument: the package (or, with --from, the command).
             return python_package_spec(from.unwrap_or(a));
         }
         i += 1;
@@ -682,13 +723,58 @@ fn python_launcher(args: &[&str], from_flag: &str, whole: &str) -> Result<Spec, 
 
 fn docker_launcher(args: &[&str], whole: &str) -> Result<Spec, SpecError> {
     let value_flags = [
-        "-e", "--env", "--env-file", "-v", "--volume", "--name", "-p", "--publish", "--network",
-        "--net", "--mount", "-w", "--workdir", "-u", "--user", "--entrypoint", "--platform", "-l",
-        "--label", "--add-host", "--cap-add", "--cap-drop", "-m", "--memory", "--cpus", "--pull",
-        "-h", "--hostname", "--security-opt", "--tmpfs", "--device", "--ulimit", "--dns",
-        "--log-driver", "--log-opt", "--restart", "--gpus", "--ipc", "--pid", "--runtime",
-        "--shm-size", "--stop-signal", "--userns", "--label-file", "--cidfile", "--expose",
-        "--group-add", "--health-cmd", "--memory-swap", "--cpu-shares", "-c", "--init-path",
+        "-e",
+        "--env",
+        "--env-file",
+        "-v",
+        "--volume",
+        "--name",
+        "-p",
+        "--publish",
+        "--network",
+        "--net",
+        "--mount",
+        "-w",
+        "--workdir",
+        "-u",
+        "--user",
+        "--entrypoint",
+        "--platform",
+        "-l",
+        "--label",
+        "--add-host",
+        "--cap-add",
+        "--cap-drop",
+        "-m",
+        "--memory",
+        "--cpus",
+        "--pull",
+        "-h",
+        "--hostname",
+        "--security-opt",
+        "--tmpfs",
+        "--device",
+        "--ulimit",
+        "--dns",
+        "--log-driver",
+        "--log-opt",
+        "--restart",
+        "--gpus",
+        "--ipc",
+        "--pid",
+        "--runtime",
+        "--shm-size",
+        "--stop-signal",
+        "--userns",
+        "--label-file",
+        "--cidfile",
+        "--expose",
+        "--group-add",
+        "--health-cmd",
+        "--memory-swap",
+        "--cpu-shares",
+        "-c",
+        "--init-path",
     ];
     let mut i = 0;
     while i < args.len() {
@@ -721,27 +807,49 @@ mod tests {
         );
         assert_eq!(
             Spec::parse("npm:left-pad").unwrap(),
-            Spec::Npm { name: "left-pad".into(), req: VersionReq::Latest }
+            Spec::Npm {
+                name: "left-pad".into(),
+                req: VersionReq::Latest
+            }
         );
         assert_eq!(
             Spec::parse("npm:@scope/x@^1.2").unwrap(),
-            Spec::Npm { name: "@scope/x".into(), req: VersionReq::Range("^1.2".into()) }
+            Spec::Npm {
+                name: "@scope/x".into(),
+                req: VersionReq::Range("^1.2".into())
+            }
         );
         assert_eq!(
             Spec::parse("npm:x@next").unwrap(),
-            Spec::Npm { name: "x".into(), req: VersionReq::Tag("next".into()) }
+            Spec::Npm {
+                name: "x".into(),
+                req: VersionReq::Tag("next".into())
+            }
         );
         assert_eq!(
             Spec::parse("npm:x@1").unwrap(),
-            Spec::Npm { name: "x".into(), req: VersionReq::Range("1".into()) }
+            Spec::Npm {
+                name: "x".into(),
+                req: VersionReq::Range("1".into())
+            }
         );
         assert_eq!(
             Spec::parse("npm:x@v1.0.0-beta.1").unwrap(),
-            Spec::Npm { name: "x".into(), req: VersionReq::Exact("1.0.0-beta.1".into()) }
+            Spec::Npm {
+                name: "x".into(),
+                req: VersionReq::Exact("1.0.0-beta.1".into())
+            }
         );
         assert!(Spec::parse("npm:x@1.0.0").unwrap().is_pinned());
         assert!(!Spec::parse("npm:x@^1").unwrap().is_pinned());
-        for bad in ["npm:../etc", "npm:@scope", "npm:a b", "npm:.hidden", "npm:x/y", "npm:@s/../x"] {
+        for bad in [
+            "npm:../etc",
+            "npm:@scope",
+            "npm:a b",
+            "npm:.hidden",
+            "npm:x/y",
+            "npm:@s/../x",
+        ] {
             assert!(Spec::parse(bad).is_err(), "{bad}");
         }
     }
@@ -750,19 +858,31 @@ mod tests {
     fn pypi_specs() {
         assert_eq!(
             Spec::parse("pypi:MCP_Server.Fetch==2026.10.24").unwrap(),
-            Spec::Pypi { name: "mcp-server-fetch".into(), req: VersionReq::Exact("2026.10.24".into()) }
+            Spec::Pypi {
+                name: "mcp-server-fetch".into(),
+                req: VersionReq::Exact("2026.10.24".into())
+            }
         );
         assert_eq!(
             Spec::parse("pypi:mcp-server-fetch[extra1,extra2]>=1,<2").unwrap(),
-            Spec::Pypi { name: "mcp-server-fetch".into(), req: VersionReq::Range(">=1,<2".into()) }
+            Spec::Pypi {
+                name: "mcp-server-fetch".into(),
+                req: VersionReq::Range(">=1,<2".into())
+            }
         );
         assert_eq!(
             Spec::parse("pypi:foo==1.*").unwrap(),
-            Spec::Pypi { name: "foo".into(), req: VersionReq::Range("==1.*".into()) }
+            Spec::Pypi {
+                name: "foo".into(),
+                req: VersionReq::Range("==1.*".into())
+            }
         );
         assert_eq!(
             Spec::parse("pypi:foo").unwrap(),
-            Spec::Pypi { name: "foo".into(), req: VersionReq::Latest }
+            Spec::Pypi {
+                name: "foo".into(),
+                req: VersionReq::Latest
+            }
         );
         assert!(Spec::parse("pypi:foo>>1").is_err());
         assert!(Spec::parse("pypi:-foo").is_err());
@@ -773,15 +893,24 @@ mod tests {
     fn git_specs() {
         assert_eq!(
             Spec::parse("git+https://github.com/o/r.git@v1.2.0").unwrap(),
-            Spec::Git { url: "https://github.com/o/r.git".into(), reference: Some("v1.2.0".into()) }
+            Spec::Git {
+                url: "https://github.com/o/r.git".into(),
+                reference: Some("v1.2.0".into())
+            }
         );
         assert_eq!(
             Spec::parse("git+ssh://git@github.com/o/r.git#main").unwrap(),
-            Spec::Git { url: "ssh://git@github.com/o/r.git".into(), reference: Some("main".into()) }
+            Spec::Git {
+                url: "ssh://git@github.com/o/r.git".into(),
+                reference: Some("main".into())
+            }
         );
         assert_eq!(
             Spec::parse("git+ssh://git@github.com/o/r.git").unwrap(),
-            Spec::Git { url: "ssh://git@github.com/o/r.git".into(), reference: None }
+            Spec::Git {
+                url: "ssh://git@github.com/o/r.git".into(),
+                reference: None
+            }
         );
         assert_eq!(
             Spec::parse("github:o/r@0123456789abcdef0123456789abcdef01234567").unwrap(),
@@ -790,7 +919,13 @@ mod tests {
                 reference: Some("0123456789abcdef0123456789abcdef01234567".into())
             }
         );
-        for bad in ["git+ext::sh -c evil", "git+https://h/r@--upload-pack=x", "github:o", "git+https://host", "git+https://h/r@a..b"] {
+        for bad in [
+            "git+ext::sh -c evil",
+            "git+https://h/r@--upload-pack=x",
+            "github:o",
+            "git+https://host",
+            "git+https://h/r@a..b",
+        ] {
             assert!(Spec::parse(bad).is_err(), "{bad}");
         }
     }
@@ -799,63 +934,149 @@ mod tests {
     fn local_and_remote() {
         assert_eq!(
             Spec::parse("./pkg.tgz").unwrap(),
-            Spec::Local { path: "./pkg.tgz".into(), kind: LocalKind::TarGz }
+            Spec::Local {
+                path: "./pkg.tgz".into(),
+                kind: LocalKind::TarGz
+            }
         );
         assert_eq!(
             Spec::parse("x-1.0-py3-none-any.whl").unwrap(),
-            Spec::Local { path: "x-1.0-py3-none-any.whl".into(), kind: LocalKind::Wheel }
+            Spec::Local {
+                path: "x-1.0-py3-none-any.whl".into(),
+                kind: LocalKind::Wheel
+            }
         );
-        assert!(matches!(Spec::parse("https://mcp.example.com/sse").unwrap(), Spec::Remote { .. }));
-        assert!(matches!(Spec::parse("nonsense"), Err(SpecError::Unrecognised(_))));
+        assert!(matches!(
+            Spec::parse("https://mcp.example.com/sse").unwrap(),
+            Spec::Remote { .. }
+        ));
+        assert!(matches!(
+            Spec::parse("nonsense"),
+            Err(SpecError::Unrecognised(_))
+        ));
     }
 
     #[test]
     fn commands() {
         let npm = |n: &str, v: &str| Spec::Npm {
             name: n.into(),
-            req: if v.is_empty() { VersionReq::Latest } else { VersionReq::Exact(v.into()) },
+            req: if v.is_empty() {
+                VersionReq::Latest
+            } else {
+                VersionReq::Exact(v.into())
+            },
         };
-        assert_eq!(from_command("npx", &s(&["-y", "@a/b@1.0.0", "/tmp"])).unwrap(), npm("@a/b", "1.0.0"));
-        assert_eq!(from_command("npx", &s(&["--package", "pkg@2.0.0", "bin-name"])).unwrap(), npm("pkg", "2.0.0"));
-        assert_eq!(from_command("npx", &s(&["--package=pkg@2.0.0", "--", "bin"])).unwrap(), npm("pkg", "2.0.0"));
-        assert_eq!(from_command("/usr/bin/npx.cmd", &s(&["pkg"])).unwrap(), npm("pkg", ""));
-        assert_eq!(from_command("bunx", &s(&["--bun", "pkg@1.0.0"])).unwrap(), npm("pkg", "1.0.0"));
-        assert_eq!(from_command("pnpm", &s(&["dlx", "pkg@1.0.0"])).unwrap(), npm("pkg", "1.0.0"));
-        assert_eq!(from_command("yarn", &s(&["dlx", "-q", "pkg@1.0.0"])).unwrap(), npm("pkg", "1.0.0"));
-        assert_eq!(from_command("npm", &s(&["exec", "--yes", "--", "pkg@1.0.0"])).unwrap(), npm("pkg", "1.0.0"));
-        assert_eq!(from_command("cmd", &s(&["/c", "npx", "-y", "pkg@1.0.0"])).unwrap(), npm("pkg", "1.0.0"));
+        assert_eq!(
+            from_command("npx", &s(&["-y", "@a/b@1.0.0", "/tmp"])).unwrap(),
+            npm("@a/b", "1.0.0")
+        );
+        assert_eq!(
+            from_command("npx", &s(&["--package", "pkg@2.0.0", "bin-name"])).unwrap(),
+            npm("pkg", "2.0.0")
+        );
+        assert_eq!(
+            from_command("npx", &s(&["--package=pkg@2.0.0", "--", "bin"])).unwrap(),
+            npm("pkg", "2.0.0")
+        );
+        assert_eq!(
+            from_command("/usr/bin/npx.cmd", &s(&["pkg"])).unwrap(),
+            npm("pkg", "")
+        );
+        assert_eq!(
+            from_command("bunx", &s(&["--bun", "pkg@1.0.0"])).unwrap(),
+            npm("pkg", "1.0.0")
+        );
+        assert_eq!(
+            from_command("pnpm", &s(&["dlx", "pkg@1.0.0"])).unwrap(),
+            npm("pkg", "1.0.0")
+        );
+        assert_eq!(
+            from_command("yarn", &s(&["dlx", "-q", "pkg@1.0.0"])).unwrap(),
+            npm("pkg", "1.0.0")
+        );
+        assert_eq!(
+            from_command("npm", &s(&["exec", "--yes", "--", "pkg@1.0.0"])).unwrap(),
+            npm("pkg", "1.0.0")
+        );
+        assert_eq!(
+            from_command("cmd", &s(&["/c", "npx", "-y", "pkg@1.0.0"])).unwrap(),
+            npm("pkg", "1.0.0")
+        );
         assert_eq!(
             from_command("uvx", &s(&["mcp-server-fetch==2026.10.24"])).unwrap(),
-            Spec::Pypi { name: "mcp-server-fetch".into(), req: VersionReq::Exact("2026.10.24".into()) }
+            Spec::Pypi {
+                name: "mcp-server-fetch".into(),
+                req: VersionReq::Exact("2026.10.24".into())
+            }
         );
         assert_eq!(
             from_command("uvx", &s(&["--python", "3.12", "Mcp_Server@1.0"])).unwrap(),
-            Spec::Pypi { name: "mcp-server".into(), req: VersionReq::Exact("1.0".into()) }
+            Spec::Pypi {
+                name: "mcp-server".into(),
+                req: VersionReq::Exact("1.0".into())
+            }
         );
         assert_eq!(
-            from_command("uvx", &s(&["--from", "git+https://github.com/o/r@v1", "server-name"])).unwrap(),
-            Spec::Git { url: "https://github.com/o/r".into(), reference: Some("v1".into()) }
+            from_command(
+                "uvx",
+                &s(&["--from", "git+https://github.com/o/r@v1", "server-name"])
+            )
+            .unwrap(),
+            Spec::Git {
+                url: "https://github.com/o/r".into(),
+                reference: Some("v1".into())
+            }
         );
         assert_eq!(
             from_command("pipx", &s(&["run", "--spec", "pkg==1.0", "cmd"])).unwrap(),
-            Spec::Pypi { name: "pkg".into(), req: VersionReq::Exact("1.0".into()) }
+            Spec::Pypi {
+                name: "pkg".into(),
+                req: VersionReq::Exact("1.0".into())
+            }
         );
         assert_eq!(
-            from_command("docker", &s(&["run", "-i", "--rm", "-e", "TOKEN", "ghcr.io/org/img:1.2"])).unwrap(),
-            Spec::Docker { image: "ghcr.io/org/img".into(), tag: Some("1.2".into()), digest: None }
+            from_command(
+                "docker",
+                &s(&["run", "-i", "--rm", "-e", "TOKEN", "ghcr.io/org/img:1.2"])
+            )
+            .unwrap(),
+            Spec::Docker {
+                image: "ghcr.io/org/img".into(),
+                tag: Some("1.2".into()),
+                digest: None
+            }
         );
         let dig = format!("sha256:{}", "a".repeat(64));
         assert_eq!(
-            from_command("docker", &s(&["run", "--env=A=b", &format!("localhost:5000/img@{dig}")])).unwrap(),
-            Spec::Docker { image: "localhost:5000/img".into(), tag: None, digest: Some(dig.clone()) }
+            from_command(
+                "docker",
+                &s(&["run", "--env=A=b", &format!("localhost:5000/img@{dig}")])
+            )
+            .unwrap(),
+            Spec::Docker {
+                image: "localhost:5000/img".into(),
+                tag: None,
+                digest: Some(dig.clone())
+            }
         );
-        assert!(matches!(from_command("node", &s(&["server.js"])), Err(SpecError::NotALauncher(_))));
-        assert!(matches!(from_command("npx", &s(&["-y"])), Err(SpecError::NoPackage(_))));
+        assert!(matches!(
+            from_command("node", &s(&["server.js"])),
+            Err(SpecError::NotALauncher(_))
+        ));
+        assert!(matches!(
+            from_command("npx", &s(&["-y"])),
+            Err(SpecError::NoPackage(_))
+        ));
     }
 
     #[test]
     fn display_round_trips() {
-        for spec in ["npm:@a/b@1.0.0", "pypi:foo==1.0", "git+https://h/o/r@v1", "npm:x@^1"] {
+        for spec in [
+            "npm:@a/b@1.0.0",
+            "pypi:foo==1.0",
+            "git+https://h/o/r@v1",
+            "npm:x@^1",
+        ] {
             assert_eq!(Spec::parse(spec).unwrap().to_string(), spec);
         }
     }

@@ -7,13 +7,24 @@ use serde_json::json as j;
 
 const INDEX_JS: &[u8] = b"import { Server } from '@modelcontextprotocol/sdk/server/index.js';\n";
 
-fn npm_fixture(reg: &Registry, name: &str, versions: &[&str], latest: &str) -> Vec<(String, Vec<u8>)> {
+fn npm_fixture(
+    reg: &Registry,
+    name: &str,
+    versions: &[&str],
+    latest: &str,
+) -> Vec<(String, Vec<u8>)> {
     let mut vers = serde_json::Map::new();
     let mut out = Vec::new();
     let bare = name.rsplit('/').next().unwrap();
     for v in versions {
         let pkg_json = format!("{{\"name\":\"{name}\",\"version\":\"{v}\"}}");
-        let tarball = tgz("package", &[("package.json", pkg_json.as_bytes()), ("dist/index.js", INDEX_JS)]);
+        let tarball = tgz(
+            "package",
+            &[
+                ("package.json", pkg_json.as_bytes()),
+                ("dist/index.js", INDEX_JS),
+            ],
+        );
         let path = format!("/{name}/-/{bare}-{v}.tgz");
         reg.route(&path, Route::ok(tarball.clone()));
         vers.insert(
@@ -23,13 +34,25 @@ fn npm_fixture(reg: &Registry, name: &str, versions: &[&str], latest: &str) -> V
         out.push((v.to_string(), tarball));
     }
     let doc = j!({"name": name, "dist-tags": {"latest": latest, "next": versions.last().unwrap()}, "versions": vers});
-    reg.route(&format!("/{}", name.replacen('/', "%2f", 1)), Route::ok(doc.to_string()));
+    reg.route(
+        &format!("/{}", name.replacen('/', "%2f", 1)),
+        Route::ok(doc.to_string()),
+    );
     out
 }
 
 fn scan_json(cache: &std::path::Path, reg: &Registry, spec: &str) -> serde_json::Value {
     let out = mcpvet(cache)
-        .args(["scan", spec, "--format", "json", "--npm-registry", &reg.base, "--pypi-index", &reg.base])
+        .args([
+            "scan",
+            spec,
+            "--format",
+            "json",
+            "--npm-registry",
+            &reg.base,
+            "--pypi-index",
+            &reg.base,
+        ])
         .assert()
         .success()
         .get_output()
@@ -40,7 +63,14 @@ fn scan_json(cache: &std::path::Path, reg: &Registry, spec: &str) -> serde_json:
 
 fn scan_err(cache: &std::path::Path, reg: &Registry, spec: &str, extra: &[&str]) -> String {
     let out = mcpvet(cache)
-        .args(["scan", spec, "--npm-registry", &reg.base, "--pypi-index", &reg.base])
+        .args([
+            "scan",
+            spec,
+            "--npm-registry",
+            &reg.base,
+            "--pypi-index",
+            &reg.base,
+        ])
         .args(extra)
         .assert()
         .code(2)
@@ -57,7 +87,13 @@ fn artifact_count(cache: &std::path::Path) -> usize {
         std::fs::read_dir(p)
             .map(|rd| {
                 rd.flatten()
-                    .map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 })
+                    .map(|e| {
+                        if e.path().is_dir() {
+                            walk(&e.path())
+                        } else {
+                            1
+                        }
+                    })
                     .sum()
             })
             .unwrap_or(0)
@@ -79,8 +115,17 @@ fn npm_exact_version_is_verified_and_unpacked() {
     assert_eq!(p["verified"], true);
     assert_eq!(p["pinned"], true);
     assert_eq!(p["digest"], sri512(&tars[0].1));
-    let paths: Vec<&str> = r["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["dist/index.js", "package.json"], "top folder stripped");
+    let paths: Vec<&str> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["dist/index.js", "package.json"],
+        "top folder stripped"
+    );
     assert_eq!(r["files"][0]["language"], "javascript");
     assert_eq!(r["files"][0]["sha256"], sha256_hex(INDEX_JS));
     assert_eq!(r["findings"].as_array().unwrap().len(), 0);
@@ -95,7 +140,10 @@ fn npm_range_tag_and_latest_resolve_unpinned() {
     let r = scan_json(cache.path(), &reg, "npm:multi@^1.0.0");
     assert_eq!(r["package"]["version"], "1.4.2");
     assert_eq!(r["package"]["pinned"], false);
-    assert!(r["package"]["notes"][0].as_str().unwrap().contains("range ^1.0.0 resolved to 1.4.2"));
+    assert!(r["package"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("range ^1.0.0 resolved to 1.4.2"));
     let r = scan_json(cache.path(), &reg, "npm:multi@next");
     assert_eq!(r["package"]["version"], "2.0.0-beta.1");
     let r = scan_json(cache.path(), &reg, "npm:multi");
@@ -109,9 +157,15 @@ fn npm_missing_version_and_package_name_the_latest() {
     let cache = tempfile::tempdir().unwrap();
     npm_fixture(&reg, "known", &["1.0.0", "1.2.0"], "1.2.0");
     let err = scan_err(cache.path(), &reg, "npm:known@9.9.9", &[]);
-    assert!(err.contains("npm package known has no version 9.9.9 (latest is 1.2.0)"), "{err}");
+    assert!(
+        err.contains("npm package known has no version 9.9.9 (latest is 1.2.0)"),
+        "{err}"
+    );
     let err = scan_err(cache.path(), &reg, "npm:known@^7", &[]);
-    assert!(err.contains("has no version matching ^7 (latest is 1.2.0)"), "{err}");
+    assert!(
+        err.contains("has no version matching ^7 (latest is 1.2.0)"),
+        "{err}"
+    );
     let err = scan_err(cache.path(), &reg, "npm:unknown-pkg@1.0.0", &[]);
     assert!(err.contains("npm package unknown-pkg not found"), "{err}");
 }
@@ -127,7 +181,10 @@ fn npm_integrity_mismatch_caches_nothing() {
     reg.route("/bad", Route::ok(doc.to_string()));
     let err = scan_err(cache.path(), &reg, "npm:bad@1.0.0", &[]);
     assert!(err.contains("digest mismatch"), "{err}");
-    assert!(err.contains(&format!("expected {}", sri512(&real))), "{err}");
+    assert!(
+        err.contains(&format!("expected {}", sri512(&real))),
+        "{err}"
+    );
     assert!(err.contains(&format!("got {}", sri512(&evil))), "{err}");
     assert_eq!(artifact_count(cache.path()), 0, "nothing cached");
 }
@@ -144,7 +201,10 @@ fn npm_sha1_only_is_reported_as_weaker() {
     reg.route("/old", Route::ok(doc.to_string()));
     let r = scan_json(cache.path(), &reg, "npm:old@0.1.0");
     assert_eq!(r["package"]["digest"], format!("sha1:{sha1}"));
-    assert!(r["package"]["notes"][0].as_str().unwrap().contains("only a sha1 shasum"));
+    assert!(r["package"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("only a sha1 shasum"));
 }
 
 #[test]
@@ -156,7 +216,10 @@ fn malformed_registry_json_is_one_clear_error() {
     assert!(err.contains("malformed registry response from"), "{err}");
     reg.route("/shape", Route::ok("{\"versions\": \"nope\"}"));
     let err = scan_err(cache.path(), &reg, "npm:shape", &[]);
-    assert!(err.contains("no \\\"versions\\\" object") || err.contains("no \"versions\" object"), "{err}");
+    assert!(
+        err.contains("no \\\"versions\\\" object") || err.contains("no \"versions\" object"),
+        "{err}"
+    );
     reg.route("/proto", Route::ok(j!({"dist-tags": {"latest": "1.0.0"}, "versions": {"1.0.0": {"dist": {"tarball": "file:///etc/passwd", "integrity": sri512(b"x")}}}}).to_string()));
     let err = scan_err(cache.path(), &reg, "npm:proto", &[]);
     assert!(err.contains("is not http or https"), "{err}");
@@ -174,8 +237,16 @@ fn timeouts_and_unreachable_registries_fail_fast() {
         },
     );
     let start = std::time::Instant::now();
-    let err = scan_err(cache.path(), &reg, "npm:slow", &["--timeout", "1", "--retries", "0"]);
-    assert!(err.contains("registry unreachable") && err.contains("timed out"), "{err}");
+    let err = scan_err(
+        cache.path(),
+        &reg,
+        "npm:slow",
+        &["--timeout", "1", "--retries", "0"],
+    );
+    assert!(
+        err.contains("registry unreachable") && err.contains("timed out"),
+        "{err}"
+    );
     assert!(start.elapsed().as_secs() < 6, "took {:?}", start.elapsed());
 
     // A port nobody listens on.
@@ -189,7 +260,10 @@ fn timeouts_and_unreachable_registries_fail_fast() {
         .get_output()
         .clone();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("registry unreachable") && err.contains("connection"), "{err}");
+    assert!(
+        err.contains("registry unreachable") && err.contains("connection"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -218,7 +292,15 @@ fn cache_serves_offline_and_discards_tampered_artifacts() {
     let before = reg.total_hits();
 
     let out = mcpvet(cache.path())
-        .args(["scan", "npm:cached@1.0.0", "--offline", "--format", "json", "--npm-registry", &reg.base])
+        .args([
+            "scan",
+            "npm:cached@1.0.0",
+            "--offline",
+            "--format",
+            "json",
+            "--npm-registry",
+            &reg.base,
+        ])
         .assert()
         .success()
         .get_output()
@@ -249,7 +331,10 @@ fn cache_serves_offline_and_discards_tampered_artifacts() {
 
     std::fs::write(&files[0], &tampered).unwrap();
     let err = scan_err(cache.path(), &reg, "npm:cached@1.0.0", &["--offline"]);
-    assert!(err.contains("offline") && err.contains("not in the cache"), "{err}");
+    assert!(
+        err.contains("offline") && err.contains("not in the cache"),
+        "{err}"
+    );
 
     let empty = tempfile::tempdir().unwrap();
     let err = scan_err(empty.path(), &reg, "npm:cached@1.0.0", &["--offline"]);
@@ -257,10 +342,25 @@ fn cache_serves_offline_and_discards_tampered_artifacts() {
 }
 
 fn pypi_fixture(reg: &Registry) -> (Vec<u8>, Vec<u8>) {
-    let sdist = tgz("demo_mcp-1.0.0", &[("PKG-INFO", b"Name: demo-mcp"), ("demo_mcp/server.py", b"import os\n")]);
-    let wheel = zip(&[("demo_mcp/server.py", b"import os\n"), ("demo_mcp-2.0.0.dist-info/METADATA", b"Name: demo-mcp")]);
-    reg.route("/packages/ab/cd/demo_mcp-1.0.0.tar.gz", Route::ok(sdist.clone()));
-    reg.route("/packages/ef/01/demo_mcp-2.0.0-py3-none-any.whl", Route::ok(wheel.clone()));
+    let sdist = tgz(
+        "demo_mcp-1.0.0",
+        &[
+            ("PKG-INFO", b"Name: demo-mcp"),
+            ("demo_mcp/server.py", b"import os\n"),
+        ],
+    );
+    let wheel = zip(&[
+        ("demo_mcp/server.py", b"import os\n"),
+        ("demo_mcp-2.0.0.dist-info/METADATA", b"Name: demo-mcp"),
+    ]);
+    reg.route(
+        "/packages/ab/cd/demo_mcp-1.0.0.tar.gz",
+        Route::ok(sdist.clone()),
+    );
+    reg.route(
+        "/packages/ef/01/demo_mcp-2.0.0-py3-none-any.whl",
+        Route::ok(wheel.clone()),
+    );
     let doc = j!({
         "info": {"name": "Demo_MCP", "version": "2.0.0"},
         "releases": {
@@ -285,8 +385,16 @@ fn pypi_sdist_with_relative_url_and_normalised_name() {
     assert_eq!(p["version"], "1.0.0");
     assert_eq!(p["artifact"], "demo_mcp-1.0.0.tar.gz");
     assert_eq!(p["digest"], format!("sha256:{}", sha256_hex(&sdist)));
-    assert_eq!(p["source"], reg.url("/packages/ab/cd/demo_mcp-1.0.0.tar.gz"));
-    let paths: Vec<&str> = r["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        p["source"],
+        reg.url("/packages/ab/cd/demo_mcp-1.0.0.tar.gz")
+    );
+    let paths: Vec<&str> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
     assert_eq!(paths, ["PKG-INFO", "demo_mcp/server.py"]);
     assert_eq!(r["files"][1]["language"], "python");
 }
@@ -297,21 +405,45 @@ fn pypi_wheel_fallback_specifiers_and_mismatch() {
     let cache = tempfile::tempdir().unwrap();
     pypi_fixture(&reg);
     let r = scan_json(cache.path(), &reg, "pypi:demo-mcp");
-    assert_eq!(r["package"]["version"], "2.0.0", "pre-release 3.0.0rc1 skipped");
-    assert!(r["package"]["notes"][0].as_str().unwrap().contains("no sdist for 2.0.0: analysing the wheel"));
-    let paths: Vec<&str> = r["files"].as_array().unwrap().iter().map(|f| f["path"].as_str().unwrap()).collect();
-    assert_eq!(paths, ["demo_mcp-2.0.0.dist-info/METADATA", "demo_mcp/server.py"], "wheel top folders kept");
+    assert_eq!(
+        r["package"]["version"], "2.0.0",
+        "pre-release 3.0.0rc1 skipped"
+    );
+    assert!(r["package"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("no sdist for 2.0.0: analysing the wheel"));
+    let paths: Vec<&str> = r["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths,
+        ["demo_mcp-2.0.0.dist-info/METADATA", "demo_mcp/server.py"],
+        "wheel top folders kept"
+    );
     let r = scan_json(cache.path(), &reg, "pypi:demo-mcp<2");
     assert_eq!(r["package"]["version"], "1.0.0");
     let err = scan_err(cache.path(), &reg, "pypi:demo-mcp==4.0", &[]);
-    assert!(err.contains("pypi package demo-mcp has no version 4.0 (latest is 2.0.0)"), "{err}");
+    assert!(
+        err.contains("pypi package demo-mcp has no version 4.0 (latest is 2.0.0)"),
+        "{err}"
+    );
     let err = scan_err(cache.path(), &reg, "pypi:demo-mcp==3.0.0rc1", &[]);
-    assert!(err.contains("unusable sha256") || err.contains("digest"), "{err}");
+    assert!(
+        err.contains("unusable sha256") || err.contains("digest"),
+        "{err}"
+    );
     let err = scan_err(cache.path(), &reg, "pypi:nothing-here", &[]);
     assert!(err.contains("pypi package nothing-here not found"), "{err}");
 
     // The index serves different bytes than its digest says.
-    reg.route("/packages/ab/cd/demo_mcp-1.0.0.tar.gz", Route::ok(tgz("x", &[("evil.py", b"1")])));
+    reg.route(
+        "/packages/ab/cd/demo_mcp-1.0.0.tar.gz",
+        Route::ok(tgz("x", &[("evil.py", b"1")])),
+    );
     let fresh = tempfile::tempdir().unwrap();
     let err = scan_err(fresh.path(), &reg, "pypi:demo-mcp==1.0.0", &[]);
     assert!(err.contains("digest mismatch"), "{err}");
@@ -330,16 +462,30 @@ fn package_text_never_reaches_the_terminal_raw() {
     );
     for format in ["text", "json"] {
         let out = mcpvet(cache.path())
-            .args(["scan", "npm:esc@1.0.0", "--format", format, "--npm-registry", &reg.base])
+            .args([
+                "scan",
+                "npm:esc@1.0.0",
+                "--format",
+                format,
+                "--npm-registry",
+                &reg.base,
+            ])
             .assert()
             .success()
             .get_output()
             .stdout
             .clone();
         let s = String::from_utf8(out).unwrap();
-        assert!(!s.contains('\u{1b}') && !s.contains('\u{7}') && !s.contains('\u{202e}'), "{format}: {s:?}");
+        assert!(
+            !s.contains('\u{1b}') && !s.contains('\u{7}') && !s.contains('\u{202e}'),
+            "{format}: {s:?}"
+        );
         if format == "json" {
-            assert_eq!(json(s.as_bytes())["files"][0]["path"], evil_name, "escaping is lossless in JSON");
+            assert_eq!(
+                json(s.as_bytes())["files"][0]["path"],
+                evil_name,
+                "escaping is lossless in JSON"
+            );
         }
     }
 }
@@ -363,7 +509,10 @@ fn local_directory_and_archives() {
     assert_eq!(r["package"]["ecosystem"], "local");
     assert_eq!(r["files"].as_array().unwrap().len(), 1);
     assert_eq!(r["files"][0]["path"], "src/index.ts");
-    assert!(r["package"]["digest"].as_str().unwrap().starts_with("sha256-tree:"));
+    assert!(r["package"]["digest"]
+        .as_str()
+        .unwrap()
+        .starts_with("sha256-tree:"));
 
     let t = dir.path().join("pkg.tgz");
     std::fs::write(&t, tgz("package", &[("index.js", b"1")])).unwrap();
@@ -392,28 +541,54 @@ fn multiple_specs_report_each_and_fail_if_any_fails() {
     let cache = tempfile::tempdir().unwrap();
     npm_fixture(&reg, "one", &["1.0.0"], "1.0.0");
     let out = mcpvet(cache.path())
-        .args(["scan", "npm:one@1.0.0", "npm:two@1.0.0", "--format", "json", "--npm-registry", &reg.base])
+        .args([
+            "scan",
+            "npm:one@1.0.0",
+            "npm:two@1.0.0",
+            "--format",
+            "json",
+            "--npm-registry",
+            &reg.base,
+        ])
         .assert()
         .code(2)
         .get_output()
         .clone();
     let r = json(&out.stdout);
     assert_eq!(r.as_array().unwrap().len(), 1);
-    assert!(String::from_utf8_lossy(&out.stderr).contains("npm:two@1.0.0: npm package two not found"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("npm:two@1.0.0: npm package two not found")
+    );
 }
 
 #[test]
 fn bad_input_is_exit_2_with_one_line() {
     let cache = tempfile::tempdir().unwrap();
-    for spec in ["npm:../../etc", "pypi:-x", "nonsense-without-prefix", "git+ext::sh -c x"] {
-        let out = mcpvet(cache.path()).args(["scan", spec]).assert().code(2).get_output().clone();
+    for spec in [
+        "npm:../../etc",
+        "pypi:-x",
+        "nonsense-without-prefix",
+        "git+ext::sh -c x",
+    ] {
+        let out = mcpvet(cache.path())
+            .args(["scan", spec])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(err.trim_end().lines().count(), 1, "{spec}: {err}");
     }
     let cfg = cache.path().join("bad.toml");
     std::fs::write(&cfg, "[limits]\nmax_total = \"lots\"\n").unwrap();
     let out = mcpvet(cache.path())
-        .args(["scan", "npm:x", "--offline", "--config", cfg.to_str().unwrap()])
+        .args([
+            "scan",
+            "npm:x",
+            "--offline",
+            "--config",
+            cfg.to_str().unwrap(),
+        ])
         .assert()
         .code(2)
         .get_output()

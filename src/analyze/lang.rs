@@ -34,14 +34,18 @@ pub fn guess(path: &str, bytes: &[u8]) -> &'static str {
         return l;
     }
     match name.as_str() {
-        "license" | "licence" | "readme" | "changelog" | "notice" | "authors" | "pkg-info" | "metadata" | "record"
-        | "wheel" => return "text",
+        "license" | "licence" | "readme" | "changelog" | "notice" | "authors" | "pkg-info"
+        | "metadata" | "record" | "wheel" => return "text",
         "makefile" => return "makefile",
         "dockerfile" => return "dockerfile",
         _ => {}
     }
     if let Some(first) = bytes.strip_prefix(b"#!") {
-        let line_end = first.iter().position(|&b| b == b'\n').unwrap_or(first.len()).min(200);
+        let line_end = first
+            .iter()
+            .position(|&b| b == b'\n')
+            .unwrap_or(first.len())
+            .min(200);
         let line = String::from_utf8_lossy(&first[..line_end]);
         if line.contains("node") || line.contains("deno") || line.contains("bun") {
             return "javascript";
@@ -53,14 +57,20 @@ pub fn guess(path: &str, bytes: &[u8]) -> &'static str {
             return "shell";
         }
     }
-    if bytes.starts_with(b"\x7fELF") || bytes.starts_with(b"MZ") || bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe]) {
+    if bytes.starts_with(b"\x7fELF")
+        || bytes.starts_with(b"MZ")
+        || bytes.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])
+    {
         return "native";
     }
     if bytes.starts_with(b"\0asm") {
         return "wasm";
     }
     let head = &bytes[..bytes.len().min(8192)];
-    if head.contains(&0) || std::str::from_utf8(head).is_err() && String::from_utf8_lossy(head).matches('\u{fffd}').count() > 8 {
+    if head.contains(&0)
+        || std::str::from_utf8(head).is_err()
+            && String::from_utf8_lossy(head).matches('\u{fffd}').count() > 8
+    {
         "binary"
     } else {
         "text"
@@ -78,7 +88,10 @@ mod tests {
         assert_eq!(guess("types/a.d.ts", b""), "typescript");
         assert_eq!(guess("App.TSX", b""), "tsx");
         assert_eq!(guess("pkg/__init__.py", b""), "python");
-        assert_eq!(guess("bin/cli", b"#!/usr/bin/env node\nconsole.log(1)"), "javascript");
+        assert_eq!(
+            guess("bin/cli", b"#!/usr/bin/env node\nconsole.log(1)"),
+            "javascript"
+        );
         assert_eq!(guess("bin/tool", b"#!/usr/bin/python3\n"), "python");
         assert_eq!(guess("bin/run", b"#!/bin/sh\n"), "shell");
         assert_eq!(guess("LICENSE", b"MIT"), "text");

@@ -70,7 +70,9 @@ impl Cache {
     }
 
     fn meta_path(&self, url: &str) -> PathBuf {
-        self.root.join("meta").join(format!("{}.json", sha256_hex(url.as_bytes())))
+        self.root
+            .join("meta")
+            .join(format!("{}.json", sha256_hex(url.as_bytes())))
     }
 
     /// Cached metadata for `url` no older than `max_age` (`None`: any age, for `--offline`).
@@ -78,7 +80,9 @@ impl Cache {
         let path = self.meta_path(url);
         if let Some(max_age) = max_age {
             let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
-            let age = SystemTime::now().duration_since(modified).unwrap_or_default();
+            let age = SystemTime::now()
+                .duration_since(modified)
+                .unwrap_or_default();
             if age > max_age {
                 return None;
             }
@@ -150,7 +154,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = Cache::new(dir.path());
         cache.put_meta("https://r/x", b"{}").unwrap();
-        assert!(cache.get_meta("https://r/x", Some(Duration::from_secs(60))).is_some());
+        assert!(cache
+            .get_meta("https://r/x", Some(Duration::from_secs(60)))
+            .is_some());
         assert!(cache.get_meta("https://r/x", None).is_some());
         assert!(cache.get_meta("https://r/y", None).is_none());
     }

@@ -84,7 +84,13 @@ impl Git {
         cmd.args(args).kill_on_drop(true);
         let out = tokio::time::timeout(self.timeout, cmd.output())
             .await
-            .map_err(|_| self.err(format!("`git {}` timed out after {}s", args[0], self.timeout.as_secs())))?
+            .map_err(|_| {
+                self.err(format!(
+                    "`git {}` timed out after {}s",
+                    args[0],
+                    self.timeout.as_secs()
+                ))
+            })?
             .map_err(|e| self.err(format!("cannot run {}: {e}", self.program.display())))?;
         if !out.status.success() {
             let stderr = String::from_utf8_lossy(&out.stderr);
@@ -114,7 +120,12 @@ impl Git {
     }
 }
 
-pub async fn fetch(f: &Fetcher, url: &str, reference: Option<&str>, spec_text: &str) -> Result<Fetched, FetchError> {
+pub async fn fetch(
+    f: &Fetcher,
+    url: &str,
+    reference: Option<&str>,
+    spec_text: &str,
+) -> Result<Fetched, FetchError> {
     if url.starts_with('-') || url.chars().any(|c| c.is_control()) {
         return Err(FetchError::Git {
             url: url.into(),
@@ -122,29 +133,39 @@ pub async fn fetch(f: &Fetcher, url: &str, reference: Option<&str>, spec_text: &
         });
     }
     match fetch_once(f, url, reference, spec_text).await {
-        Err(FetchError::Git { reason, .. }) if reason.contains("failed verification") && !f.options().offline => {
+        Err(FetchError::Git { reason, .. })
+            if reason.contains("failed verification") && !f.options().offline =>
+        {
             // The cached repository was tampered with or corrupted: discard it, fetch again.
             let repo = f.options().cache.git_repo(url);
             let _ = std::fs::remove_dir_all(&repo);
             let mut fetched = fetch_once(f, url, reference, spec_text).await?;
-            fetched
-                .package
-                .notes
-                .push("the cached git objects failed verification; they were discarded and fetched again".into());
+            fetched.package.notes.push(
+                "the cached git objects failed verification; they were discarded and fetched again"
+                    .into(),
+            );
             Ok(fetched)
         }
         other => other,
     }
 }
 
-async fn fetch_once(f: &Fetcher, url: &str, reference: Option<&str>, spec_text: &str) -> Result<Fetched, FetchError> {
+async fn fetch_once(
+    f: &Fetcher,
+    url: &str,
+    reference: Option<&str>,
+    spec_text: &str,
+) -> Result<Fetched, FetchError> {
     let opts = f.options();
     let io = |p: &Path, e: std::io::Error| FetchError::Io {
         path: p.display().to_string(),
         source: e,
     };
     let cache_root = opts.cache.root().to_path_buf();
-    let hooks = opts.cache.empty_hooks_dir().map_err(|e| io(&cache_root, e))?;
+    let hooks = opts
+        .cache
+        .empty_hooks_dir()
+        .map_err(|e| io(&cache_root, e))?;
     let repo = opts.cache.git_repo(url);
     let git = Git {
         program: opts.git_program.clone(),
@@ -159,7 +180,8 @@ async fn fetch_once(f: &Fetcher, url: &str, reference: Option<&str>, spec_text: 
         }
         std::fs::create_dir_all(&repo).map_err(|e| io(&repo, e))?;
         let repo_s = repo.to_string_lossy().into_owned();
-        git.run(&["init", "--bare", "--template=", "-q", &repo_s]).await?;
+        git.run(&["init", "--bare", "--template=", "-q", &repo_s])
+            .await?;
     }
 
     let mut notes = Vec::new();
@@ -180,25 +202,46 @@ async fn fetch_once(f: &Fetcher, url: &str, reference: Option<&str>, spec_text: 
                 _ => format!("+{commit}:{local_ref}"),
             };
             let shallow = git
-                .run(&["fetch", "-q", "--depth=1", "--no-tags", "--no-recurse-submodules", "--no-write-fetch-head", url, &refspec])
+                .run(&[
+                    "fetch",
+                    "-q",
+                    "--depth=1",
+                    "--no-tags",
+                    "--no-recurse-submodules",
+                    "--no-write-fetch-head",
+                    url,
+                    &refspec,
+                ])
                 .await;
             if let Err(e) = shallow {
                 if kind != RefKind::Commit {
                     return Err(e);
                 }
                 // Servers that refuse a commit id by itself: fetch the branches and tags.
-                git.run(&[
+                let mut args = vec![
                     "fetch",
                     "-q",
                     "--no-recurse-submodules",
                     "--no-write-fetch-head",
+                ];
+                // Earlier shallow fetches hide older commits behind their boundaries: deepen.
+                if repo.join("shallow").exists() {
+                    args.push("--unshallow");
+                }
+                args.extend([
                     url,
                     "+refs/heads/*:refs/mcpvet/heads/*",
                     "+refs/tags/*:refs/tags/*",
-                ])
-                .await?;
-                if git.rev_parse(&format!("{commit}^{{commit}}")).await.is_none() {
-                    return Err(git.err(format!("commit {commit} is not reachable from any branch or tag")));
+                ]);
+                git.run(&args).await?;
+                if git
+                    .rev_parse(&format!("{commit}^{{commit}}"))
+                    .await
+                    .is_none()
+                {
+                    return Err(git.err(format!(
+                        "commit {commit} is not reachable from any branch or tag"
+                    )));
                 }
                 let _ = git.run(&["update-ref", &local_ref, &commit]).await;
             }
@@ -213,7 +256,10 @@ async fn fetch_once(f: &Fetcher, url: &str, reference: Option<&str>, spec_text: 
         }
         let got = git.rev_parse(&format!("{local_ref}^{{commit}}")).await;
         if got.as_deref() != Some(commit.as_str()) {
-            return Err(git.err(format!("fetched ref resolves to {} but the remote said {commit}", got.unwrap_or_default())));
+            return Err(git.err(format!(
+                "fetched ref resolves to {} but the remote said {commit}",
+                got.unwrap_or_default()
+            )));
         }
     }
 
@@ -222,8 +268,13 @@ async fn fetch_once(f: &Fetcher, url: &str, reference: Option<&str>, spec_text: 
             "{} is a branch: a moving source; pin a tag or commit (resolved to {commit})",
             reference.unwrap_or_default()
         )),
-        RefKind::DefaultBranch => notes.push(format!("no ref given: the default branch, a moving source (resolved to {commit})")),
-        RefKind::Tag => notes.push(format!("tag {} resolved to commit {commit}", reference.unwrap_or_default())),
+        RefKind::DefaultBranch => notes.push(format!(
+            "no ref given: the default branch, a moving source (resolved to {commit})"
+        )),
+        RefKind::Tag => notes.push(format!(
+            "tag {} resolved to commit {commit}",
+            reference.unwrap_or_default()
+        )),
         RefKind::Commit => {}
     }
 
@@ -239,7 +290,9 @@ async fn fetch_once(f: &Fetcher, url: &str, reference: Option<&str>, spec_text: 
         package: PackageInfo {
             ecosystem: "git".into(),
             name,
-            version: reference.map(str::to_string).unwrap_or_else(|| commit[..12].to_string()),
+            version: reference
+                .map(str::to_string)
+                .unwrap_or_else(|| commit[..12].to_string()),
             spec: spec_text.to_string(),
             source: url.to_string(),
             digest: format!("git:{commit}"),
@@ -274,7 +327,10 @@ fn repo_name(url: &str) -> String {
     }
 }
 
-async fn resolve_remote(git: &Git, reference: Option<&str>) -> Result<(String, RefKind), FetchError> {
+async fn resolve_remote(
+    git: &Git,
+    reference: Option<&str>,
+) -> Result<(String, RefKind), FetchError> {
     let url = git.url.clone();
     match reference {
         Some(r) if is_commit_id(r) => Ok((r.to_ascii_lowercase(), RefKind::Commit)),
@@ -290,9 +346,14 @@ async fn resolve_remote(git: &Git, reference: Option<&str>) -> Result<(String, R
             let tag = format!("refs/tags/{r}");
             let peeled = format!("refs/tags/{r}^{{}}");
             let head = format!("refs/heads/{r}");
-            let out = git.run(&["ls-remote", &url, &tag, &head]).await?;
+            // The peeled `^{}` line of an annotated tag is listed only when asked for by name.
+            let out = git.run(&["ls-remote", &url, &tag, &peeled, &head]).await?;
             let refs = parse_ls_remote(&out);
-            let find = |n: &str| refs.iter().find(|(_, name)| name == n).map(|(c, _)| c.clone());
+            let find = |n: &str| {
+                refs.iter()
+                    .find(|(_, name)| name == n)
+                    .map(|(c, _)| c.clone())
+            };
             if let Some(c) = find(&peeled).or_else(|| find(&tag)) {
                 return Ok((c, RefKind::Tag));
             }
@@ -315,14 +376,31 @@ async fn resolve_remote(git: &Git, reference: Option<&str>) -> Result<(String, R
     }
 }
 
-async fn resolve_offline(git: &Git, reference: Option<&str>) -> Result<(String, RefKind), FetchError> {
-    let missing = || FetchError::Offline(format!("git {} at {}", git.url, reference.unwrap_or("HEAD")));
+async fn resolve_offline(
+    git: &Git,
+    reference: Option<&str>,
+) -> Result<(String, RefKind), FetchError> {
+    let missing = || {
+        FetchError::Offline(format!(
+            "git {} at {}",
+            git.url,
+            reference.unwrap_or("HEAD")
+        ))
+    };
     match reference {
         Some(r) if is_commit_id(r) => {
-            let c = git.rev_parse(&format!("{r}^{{commit}}")).await.ok_or_else(missing)?;
+            let c = git
+                .rev_parse(&format!("{r}^{{commit}}"))
+                .await
+                .ok_or_else(missing)?;
             Ok((c, RefKind::Commit))
         }
-        None => Ok((git.rev_parse("refs/mcpvet/HEAD^{commit}").await.ok_or_else(missing)?, RefKind::DefaultBranch)),
+        None => Ok((
+            git.rev_parse("refs/mcpvet/HEAD^{commit}")
+                .await
+                .ok_or_else(missing)?,
+            RefKind::DefaultBranch,
+        )),
         Some(r) => {
             if let Some(c) = git.rev_parse(&format!("refs/tags/{r}^{{commit}}")).await {
                 return Ok((c, RefKind::Tag));
@@ -381,7 +459,9 @@ impl Batch {
     /// match the name is an error.
     fn object(&mut self, oid: &str, cap: u64) -> Result<Object, FetchError> {
         writeln!(self.stdin, "{oid}").map_err(|e| self.err(format!("cat-file: {e}")))?;
-        self.stdin.flush().map_err(|e| self.err(format!("cat-file: {e}")))?;
+        self.stdin
+            .flush()
+            .map_err(|e| self.err(format!("cat-file: {e}")))?;
         let mut header = String::new();
         self.stdout
             .read_line(&mut header)
@@ -389,19 +469,32 @@ impl Batch {
         let mut parts = header.split_whitespace();
         let (name, kind, size) = (parts.next(), parts.next(), parts.next());
         let size: u64 = match (name, kind, size) {
-            (Some(n), Some(_), Some(s)) if n == oid => s.parse().map_err(|_| self.err(format!("bad cat-file header {header:?}")))?,
-            _ => return Err(self.err(format!("object {oid} is missing from the fetched repository"))),
+            (Some(n), Some(_), Some(s)) if n == oid => s
+                .parse()
+                .map_err(|_| self.err(format!("bad cat-file header {header:?}")))?,
+            _ => {
+                return Err(self.err(format!(
+                    "object {oid} is missing from the fetched repository"
+                )))
+            }
         };
         let kind = kind.unwrap_or_default().to_string();
         let prefix = format!("{kind} {size}\0");
-        let mut hasher = if oid.len() == 64 { Hasher::Sha256(Sha256::new()) } else { Hasher::Sha1(Sha1::new()) };
+        let mut hasher = if oid.len() == 64 {
+            Hasher::Sha256(Sha256::new())
+        } else {
+            Hasher::Sha1(Sha1::new())
+        };
         hasher.update(prefix.as_bytes());
         let mut data = Vec::new();
         let mut remaining = size;
         let mut buf = vec![0u8; 64 * 1024];
         while remaining > 0 {
             let want = remaining.min(buf.len() as u64) as usize;
-            let n = self.stdout.read(&mut buf[..want]).map_err(|e| self.err(format!("cat-file: {e}")))?;
+            let n = self
+                .stdout
+                .read(&mut buf[..want])
+                .map_err(|e| self.err(format!("cat-file: {e}")))?;
             if n == 0 {
                 return Err(self.err("cat-file ended early".into()));
             }
@@ -411,9 +504,13 @@ impl Batch {
             remaining -= n as u64;
         }
         let mut nl = [0u8; 1];
-        self.stdout.read_exact(&mut nl).map_err(|e| self.err(format!("cat-file: {e}")))?;
+        self.stdout
+            .read_exact(&mut nl)
+            .map_err(|e| self.err(format!("cat-file: {e}")))?;
         if hasher.finish() != oid {
-            return Err(self.err(format!("object {oid} failed verification (its content does not hash to its name)")));
+            return Err(self.err(format!(
+                "object {oid} failed verification (its content does not hash to its name)"
+            )));
         }
         Ok(Object { kind, size, data })
     }
@@ -446,7 +543,9 @@ fn read_commit_tree(git: &Git, commit: &str, limits: &Limits) -> Result<Unpacked
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null());
-    let mut child = cmd.spawn().map_err(|e| git.err(format!("cannot run git cat-file: {e}")))?;
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| git.err(format!("cannot run git cat-file: {e}")))?;
     let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
         return Err(git.err("cat-file pipes unavailable".into()));
     };
@@ -478,8 +577,14 @@ fn read_commit_tree(git: &Git, commit: &str, limits: &Limits) -> Result<Unpacked
         if t.kind != "tree" {
             return Err(batch.err(format!("{tree_oid} is a {}, not a tree", t.kind)));
         }
-        for (mode, name, oid) in parse_tree(&t.data, oid_len).ok_or_else(|| batch.err(format!("tree {tree_oid} is malformed")))? {
-            let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+        for (mode, name, oid) in parse_tree(&t.data, oid_len)
+            .ok_or_else(|| batch.err(format!("tree {tree_oid} is malformed")))?
+        {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
             if !out.admit() {
                 break 'walk;
             }
@@ -541,7 +646,13 @@ mod tests {
         assert_eq!(repo_name("https://github.com/org/repo.git"), "org/repo");
         assert_eq!(repo_name("ssh://git@host/org/repo"), "org/repo");
         let out = b"0123456789abcdef0123456789abcdef01234567\trefs/tags/v1\nnot-a-line\n";
-        assert_eq!(parse_ls_remote(out), vec![("0123456789abcdef0123456789abcdef01234567".into(), "refs/tags/v1".into())]);
+        assert_eq!(
+            parse_ls_remote(out),
+            vec![(
+                "0123456789abcdef0123456789abcdef01234567".into(),
+                "refs/tags/v1".into()
+            )]
+        );
     }
 
     #[test]

@@ -107,9 +107,12 @@ pub fn base_url(s: &str) -> Result<Url, FetchError> {
     if !s.ends_with('/') {
         s.push('/');
     }
-    let u = Url::parse(&s).map_err(|e| FetchError::Setup(format!("invalid registry URL {s:?}: {e}")))?;
+    let u = Url::parse(&s)
+        .map_err(|e| FetchError::Setup(format!("invalid registry URL {s:?}: {e}")))?;
     if !matches!(u.scheme(), "http" | "https") {
-        return Err(FetchError::Setup(format!("registry URL {s:?} must be http or https")));
+        return Err(FetchError::Setup(format!(
+            "registry URL {s:?} must be http or https"
+        )));
     }
     Ok(u)
 }
@@ -178,7 +181,10 @@ pub struct PackageInfo {
 
 /// A fetched artifact, not yet unpacked (git trees and directories arrive unpacked).
 pub enum Artifact {
-    Archive { bytes: Vec<u8>, format: Option<Format> },
+    Archive {
+        bytes: Vec<u8>,
+        format: Option<Format>,
+    },
     Unpacked(Unpacked),
     /// Remote servers and container images: nothing is fetched.
     Nothing,
@@ -193,12 +199,11 @@ impl Fetched {
     /// Unpack (in memory) under the configured limits.
     pub fn unpack(self, limits: &Limits) -> Result<(PackageInfo, Unpacked), FetchError> {
         let unpacked = match self.artifact {
-            Artifact::Archive { bytes, format } => archive::unpack(&bytes, format, limits).map_err(|e| {
-                FetchError::Archive {
+            Artifact::Archive { bytes, format } => archive::unpack(&bytes, format, limits)
+                .map_err(|e| FetchError::Archive {
                     what: self.package.source.clone(),
                     source: e,
-                }
-            })?,
+                })?,
             Artifact::Unpacked(u) => u,
             Artifact::Nothing => Unpacked::default(),
         };
@@ -267,7 +272,12 @@ impl Fetcher {
         }
     }
 
-    fn local(&self, path: &std::path::Path, kind: LocalKind, spec_text: &str) -> Result<Fetched, FetchError> {
+    fn local(
+        &self,
+        path: &std::path::Path,
+        kind: LocalKind,
+        spec_text: &str,
+    ) -> Result<Fetched, FetchError> {
         let io_err = |e| FetchError::Io {
             path: path.display().to_string(),
             source: e,
@@ -291,17 +301,21 @@ impl Fetcher {
             notes: vec!["local artifact: no registry digest to verify against".into()],
         };
         if kind == LocalKind::Dir {
-            let unpacked = archive::read_dir(path, &self.opts.limits).map_err(|e| FetchError::Archive {
-                what: path.display().to_string(),
-                source: e,
-            })?;
+            let unpacked =
+                archive::read_dir(path, &self.opts.limits).map_err(|e| FetchError::Archive {
+                    what: path.display().to_string(),
+                    source: e,
+                })?;
             package.artifact = "directory".into();
             // A digest over the sorted (path, sha256) list identifies the tree's content.
             let mut manifest = String::new();
             for (p, f) in unpacked.tree.iter() {
                 manifest.push_str(&format!("{}  {}\n", crate::util::sha256_hex(&f.bytes), p));
             }
-            package.digest = format!("sha256-tree:{}", crate::util::sha256_hex(manifest.as_bytes()));
+            package.digest = format!(
+                "sha256-tree:{}",
+                crate::util::sha256_hex(manifest.as_bytes())
+            );
             return Ok(Fetched {
                 package,
                 artifact: Artifact::Unpacked(unpacked),
@@ -339,9 +353,15 @@ impl Fetcher {
     }
 
     /// Registry metadata (JSON) through the short-lived cache.
-    pub(crate) async fn metadata(&self, url: &str, accept: &str) -> Result<Option<serde_json::Value>, FetchError> {
+    pub(crate) async fn metadata(
+        &self,
+        url: &str,
+        accept: &str,
+    ) -> Result<Option<serde_json::Value>, FetchError> {
         let cache = &self.opts.cache;
-        let body = if let Some(b) = cache.get_meta(url, (!self.opts.offline).then_some(self.opts.metadata_ttl)) {
+        let body = if let Some(b) =
+            cache.get_meta(url, (!self.opts.offline).then_some(self.opts.metadata_ttl))
+        {
             b
         } else if self.opts.offline {
             return Err(FetchError::Offline(format!("registry metadata {url}")));
@@ -361,7 +381,11 @@ impl Fetcher {
 
     /// The artifact at `url` whose digest must be `expected`: from the cache if it verifies there,
     /// else downloaded, verified, and only then cached.
-    pub(crate) async fn artifact(&self, url: &str, expected: &Digest) -> Result<(Vec<u8>, bool), FetchError> {
+    pub(crate) async fn artifact(
+        &self,
+        url: &str,
+        expected: &Digest,
+    ) -> Result<(Vec<u8>, bool), FetchError> {
         let cache = &self.opts.cache;
         let mut discarded = false;
         match cache.get_artifact(expected) {
@@ -372,7 +396,11 @@ impl Fetcher {
         if self.opts.offline {
             return Err(FetchError::Offline(format!("artifact {url}")));
         }
-        let bytes = match self.http.get(url, "application/octet-stream", self.opts.max_download).await? {
+        let bytes = match self
+            .http
+            .get(url, "application/octet-stream", self.opts.max_download)
+            .await?
+        {
             http::Got::Body(b) => b,
             http::Got::NotFound => {
                 return Err(FetchError::Http {
@@ -389,10 +417,12 @@ impl Fetcher {
                 actual: actual.to_string(),
             });
         }
-        cache.put_artifact(expected, &bytes).map_err(|e| FetchError::Io {
-            path: cache.root().display().to_string(),
-            source: e,
-        })?;
+        cache
+            .put_artifact(expected, &bytes)
+            .map_err(|e| FetchError::Io {
+                path: cache.root().display().to_string(),
+                source: e,
+            })?;
         Ok((bytes, discarded))
     }
 }

@@ -55,7 +55,8 @@ pub fn resolve(doc: &Value, name: &str, req: &VersionReq, url: &str) -> Result<S
             Ok(v.to_string())
         }
         VersionReq::Range(r) => {
-            let range = nodejs_semver::Range::parse(r).map_err(|_| not_found("version matching", r))?;
+            let range =
+                nodejs_semver::Range::parse(r).map_err(|_| not_found("version matching", r))?;
             let best = range
                 .max_satisfying(&parsed)
                 .ok_or_else(|| not_found("version matching", r))?;
@@ -77,22 +78,32 @@ pub fn resolve(doc: &Value, name: &str, req: &VersionReq, url: &str) -> Result<S
     }
 }
 
-pub async fn fetch(f: &Fetcher, name: &str, req: &VersionReq, spec_text: &str) -> Result<Fetched, FetchError> {
+pub async fn fetch(
+    f: &Fetcher,
+    name: &str,
+    req: &VersionReq,
+    spec_text: &str,
+) -> Result<Fetched, FetchError> {
     let registry = &f.options().registries.npm;
     let url = format!("{}{}", registry.as_str(), packument_path(name));
-    let doc = f
-        .metadata(&url, "application/json")
-        .await?
-        .ok_or_else(|| FetchError::PackageNotFound {
-            ecosystem: "npm",
-            name: name.to_string(),
-            url: url.clone(),
-        })?;
+    let doc =
+        f.metadata(&url, "application/json")
+            .await?
+            .ok_or_else(|| FetchError::PackageNotFound {
+                ecosystem: "npm",
+                name: name.to_string(),
+                url: url.clone(),
+            })?;
     let version = resolve(&doc, name, req, &url)?;
     let manifest = doc
         .get("versions")
         .and_then(|v| v.get(&version))
-        .ok_or_else(|| malformed(&url, format!("version {version} is listed but has no manifest")))?;
+        .ok_or_else(|| {
+            malformed(
+                &url,
+                format!("version {version} is listed but has no manifest"),
+            )
+        })?;
     let dist = manifest
         .get("dist")
         .and_then(Value::as_object)
@@ -104,28 +115,41 @@ pub async fn fetch(f: &Fetcher, name: &str, req: &VersionReq, spec_text: &str) -
     let tarball = artifact_url(&url, tarball)?;
     let mut notes = Vec::new();
     let expected = match dist.get("integrity").and_then(Value::as_str) {
-        Some(sri) => Some(Digest::from_sri(sri).ok_or_else(|| malformed(&url, format!("unusable dist.integrity {sri:?}")))?),
+        Some(sri) => Some(
+            Digest::from_sri(sri)
+                .ok_or_else(|| malformed(&url, format!("unusable dist.integrity {sri:?}")))?,
+        ),
         None => None,
     };
     let expected = match expected {
         Some(d) => d,
         None => {
-            let shasum = dist
-                .get("shasum")
-                .and_then(Value::as_str)
-                .ok_or_else(|| FetchError::NoDigest { url: tarball.clone() })?;
-            Digest::from_hex(Algo::Sha1, shasum).ok_or_else(|| malformed(&url, format!("unusable dist.shasum {shasum:?}")))?
+            let shasum =
+                dist.get("shasum")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| FetchError::NoDigest {
+                        url: tarball.clone(),
+                    })?;
+            Digest::from_hex(Algo::Sha1, shasum)
+                .ok_or_else(|| malformed(&url, format!("unusable dist.shasum {shasum:?}")))?
         }
     };
     if expected.is_weak() {
-        notes.push("the registry gives only a sha1 shasum for this version (weaker than sha512 integrity)".into());
+        notes.push(
+            "the registry gives only a sha1 shasum for this version (weaker than sha512 integrity)"
+                .into(),
+        );
     }
     let (bytes, discarded) = f.artifact(&tarball, &expected).await?;
     if discarded {
-        notes.push("a cached copy no longer matched its digest; it was discarded and fetched again".into());
+        notes.push(
+            "a cached copy no longer matched its digest; it was discarded and fetched again".into(),
+        );
     }
     match req {
-        VersionReq::Latest => notes.push(format!("no version given: resolved to the registry's latest, {version}")),
+        VersionReq::Latest => notes.push(format!(
+            "no version given: resolved to the registry's latest, {version}"
+        )),
         VersionReq::Range(r) => notes.push(format!("range {r} resolved to {version}")),
         VersionReq::Tag(t) => notes.push(format!("dist-tag {t} resolved to {version}")),
         VersionReq::Exact(_) => {}
@@ -174,10 +198,15 @@ mod tests {
         assert_eq!(r(VersionReq::Tag("next".into())).unwrap(), "2.0.0-beta.1");
         assert_eq!(r(VersionReq::Range("^1".into())).unwrap(), "1.2.0");
         assert_eq!(r(VersionReq::Range("<1".into())).unwrap(), "0.9.0");
-        let err = r(VersionReq::Exact("9.9.9".into())).unwrap_err().to_string();
+        let err = r(VersionReq::Exact("9.9.9".into()))
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "npm package x has no version 9.9.9 (latest is 1.2.0)");
         let err = r(VersionReq::Range("^5".into())).unwrap_err().to_string();
-        assert_eq!(err, "npm package x has no version matching ^5 (latest is 1.2.0)");
+        assert_eq!(
+            err,
+            "npm package x has no version matching ^5 (latest is 1.2.0)"
+        );
         assert!(r(VersionReq::Tag("nope".into())).is_err());
     }
 

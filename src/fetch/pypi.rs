@@ -15,7 +15,10 @@ fn files_of<'a>(doc: &'a Value, version: &str) -> Option<&'a Vec<Value>> {
 }
 
 fn all_yanked(files: &[Value]) -> bool {
-    !files.is_empty() && files.iter().all(|f| f.get("yanked").and_then(Value::as_bool) == Some(true))
+    !files.is_empty()
+        && files
+            .iter()
+            .all(|f| f.get("yanked").and_then(Value::as_bool) == Some(true))
 }
 
 /// The release key a request resolves to.
@@ -24,7 +27,10 @@ pub fn resolve(doc: &Value, name: &str, req: &VersionReq, url: &str) -> Result<S
         .get("info")
         .and_then(Value::as_object)
         .ok_or_else(|| malformed(url, "no \"info\" object"))?;
-    let latest = info.get("version").and_then(Value::as_str).map(str::to_string);
+    let latest = info
+        .get("version")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let releases = doc.get("releases").and_then(Value::as_object);
     let not_found = |what: &'static str, requested: &str| FetchError::VersionNotFound {
         ecosystem: "pypi",
@@ -34,7 +40,9 @@ pub fn resolve(doc: &Value, name: &str, req: &VersionReq, url: &str) -> Result<S
         latest: latest.clone(),
     };
     match req {
-        VersionReq::Latest => latest.clone().ok_or_else(|| malformed(url, "no info.version")),
+        VersionReq::Latest => latest
+            .clone()
+            .ok_or_else(|| malformed(url, "no info.version")),
         VersionReq::Exact(v) => {
             let want = Version::from_str(v).map_err(|_| not_found("version", v))?;
             let found = releases.and_then(|r| {
@@ -52,12 +60,19 @@ pub fn resolve(doc: &Value, name: &str, req: &VersionReq, url: &str) -> Result<S
             }
         }
         VersionReq::Range(r) | VersionReq::Tag(r) => {
-            let specs = VersionSpecifiers::from_str(r).map_err(|_| not_found("version matching", r))?;
+            let specs =
+                VersionSpecifiers::from_str(r).map_err(|_| not_found("version matching", r))?;
             let allow_pre = specs.iter().any(|s| s.any_prerelease());
-            let releases = releases.ok_or_else(|| malformed(url, "no \"releases\" object to resolve a specifier against"))?;
+            let releases = releases.ok_or_else(|| {
+                malformed(url, "no \"releases\" object to resolve a specifier against")
+            })?;
             releases
                 .iter()
-                .filter(|(_, files)| files.as_array().is_some_and(|f| !f.is_empty() && !all_yanked(f)))
+                .filter(|(_, files)| {
+                    files
+                        .as_array()
+                        .is_some_and(|f| !f.is_empty() && !all_yanked(f))
+                })
                 .filter_map(|(k, _)| Version::from_str(k).ok().map(|v| (v, k)))
                 .filter(|(v, _)| allow_pre || !(v.any_prerelease()))
                 .filter(|(v, _)| specs.contains(v))
@@ -71,8 +86,18 @@ pub fn resolve(doc: &Value, name: &str, req: &VersionReq, url: &str) -> Result<S
 /// The file to analyse: the sdist (`.tar.gz` before `.zip`), else a wheel (pure ones first).
 /// Yanked files are skipped unless nothing else exists.
 pub fn pick_file(files: &[Value]) -> Option<(&Value, bool)> {
-    let kind = |f: &Value| f.get("packagetype").and_then(Value::as_str).unwrap_or("").to_string();
-    let fname = |f: &Value| f.get("filename").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = |f: &Value| {
+        f.get("packagetype")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    let fname = |f: &Value| {
+        f.get("filename")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
     let yanked = |f: &Value| f.get("yanked").and_then(Value::as_bool) == Some(true);
     let rank = |f: &Value| -> Option<u8> {
         let n = fname(f);
@@ -93,20 +118,27 @@ pub fn pick_file(files: &[Value]) -> Option<(&Value, bool)> {
             .min_by_key(|(r, _)| *r)
             .map(|(_, f)| f)
     };
-    best(false).or_else(|| best(true)).map(|f| (f, kind(f) == "bdist_wheel"))
+    best(false)
+        .or_else(|| best(true))
+        .map(|f| (f, kind(f) == "bdist_wheel"))
 }
 
-pub async fn fetch(f: &Fetcher, name: &str, req: &VersionReq, spec_text: &str) -> Result<Fetched, FetchError> {
+pub async fn fetch(
+    f: &Fetcher,
+    name: &str,
+    req: &VersionReq,
+    spec_text: &str,
+) -> Result<Fetched, FetchError> {
     let index = &f.options().registries.pypi;
     let url = format!("{}pypi/{}/json", index.as_str(), name);
-    let doc = f
-        .metadata(&url, "application/json")
-        .await?
-        .ok_or_else(|| FetchError::PackageNotFound {
-            ecosystem: "pypi",
-            name: name.to_string(),
-            url: url.clone(),
-        })?;
+    let doc =
+        f.metadata(&url, "application/json")
+            .await?
+            .ok_or_else(|| FetchError::PackageNotFound {
+                ecosystem: "pypi",
+                name: name.to_string(),
+                url: url.clone(),
+            })?;
     let version = resolve(&doc, name, req, &url)?;
     let mut files_url = url.clone();
     let mut version_doc = None;
@@ -127,7 +159,11 @@ pub async fn fetch(f: &Fetcher, name: &str, req: &VersionReq, spec_text: &str) -
                     name: name.to_string(),
                     what: "version",
                     requested: version.clone(),
-                    latest: doc.get("info").and_then(|i| i.get("version")).and_then(Value::as_str).map(str::to_string),
+                    latest: doc
+                        .get("info")
+                        .and_then(|i| i.get("version"))
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                 })?
         }
     };
@@ -139,7 +175,11 @@ pub async fn fetch(f: &Fetcher, name: &str, req: &VersionReq, spec_text: &str) -
         requested: version.clone(),
         latest: None,
     })?;
-    let filename = file.get("filename").and_then(Value::as_str).unwrap_or("").to_string();
+    let filename = file
+        .get("filename")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let raw_url = file
         .get("url")
         .and_then(Value::as_str)
@@ -149,7 +189,9 @@ pub async fn fetch(f: &Fetcher, name: &str, req: &VersionReq, spec_text: &str) -
         .get("digests")
         .and_then(|d| d.get("sha256"))
         .and_then(Value::as_str)
-        .ok_or_else(|| FetchError::NoDigest { url: file_url.clone() })?;
+        .ok_or_else(|| FetchError::NoDigest {
+            url: file_url.clone(),
+        })?;
     let expected = Digest::from_hex(Algo::Sha256, sha256)
         .ok_or_else(|| malformed(&files_url, format!("unusable sha256 digest {sha256:?}")))?;
     let mut notes = Vec::new();
@@ -157,16 +199,25 @@ pub async fn fetch(f: &Fetcher, name: &str, req: &VersionReq, spec_text: &str) -
         notes.push(format!("no sdist for {version}: analysing the wheel {filename}, which is built code, not the source"));
     }
     if file.get("yanked").and_then(Value::as_bool) == Some(true) {
-        let reason = file.get("yanked_reason").and_then(Value::as_str).unwrap_or("no reason given");
+        let reason = file
+            .get("yanked_reason")
+            .and_then(Value::as_str)
+            .unwrap_or("no reason given");
         notes.push(format!("this file is yanked on the index ({reason})"));
     }
     let (bytes, discarded) = f.artifact(&file_url, &expected).await?;
     if discarded {
-        notes.push("a cached copy no longer matched its digest; it was discarded and fetched again".into());
+        notes.push(
+            "a cached copy no longer matched its digest; it was discarded and fetched again".into(),
+        );
     }
     match req {
-        VersionReq::Latest => notes.push(format!("no version given: resolved to the index's latest, {version}")),
-        VersionReq::Range(r) | VersionReq::Tag(r) => notes.push(format!("specifier {r} resolved to {version}")),
+        VersionReq::Latest => notes.push(format!(
+            "no version given: resolved to the index's latest, {version}"
+        )),
+        VersionReq::Range(r) | VersionReq::Tag(r) => {
+            notes.push(format!("specifier {r} resolved to {version}"))
+        }
         VersionReq::Exact(_) => {}
     }
     let format = if filename.ends_with(".whl") || filename.ends_with(".zip") {
@@ -232,7 +283,11 @@ mod tests {
         let r = |req| resolve(&d, "demo", &req, "u");
         assert_eq!(r(VersionReq::Latest).unwrap(), "1.2.0");
         assert_eq!(r(VersionReq::Exact("1.0.0".into())).unwrap(), "1.0");
-        assert_eq!(r(VersionReq::Range(">=1,<2".into())).unwrap(), "1.2.0", "yanked 1.3.0 skipped");
+        assert_eq!(
+            r(VersionReq::Range(">=1,<2".into())).unwrap(),
+            "1.2.0",
+            "yanked 1.3.0 skipped"
+        );
         assert_eq!(r(VersionReq::Range(">=2.0.0b1".into())).unwrap(), "2.0.0b1");
         assert_eq!(
             r(VersionReq::Exact("3.0".into())).unwrap_err().to_string(),
@@ -249,9 +304,17 @@ mod tests {
         let (f, wheel) = pick_file(&files).unwrap();
         assert!(wheel);
         assert_eq!(f["filename"], "d-1-py3-none-any.whl");
-        let files = vec![file("d-1.zip", "sdist", false), file("d-1.tar.gz", "sdist", false), file("d-1-py3-none-any.whl", "bdist_wheel", false)];
+        let files = vec![
+            file("d-1.zip", "sdist", false),
+            file("d-1.tar.gz", "sdist", false),
+            file("d-1-py3-none-any.whl", "bdist_wheel", false),
+        ];
         assert_eq!(pick_file(&files).unwrap().0["filename"], "d-1.tar.gz");
         let files = vec![file("d-1.tar.gz", "sdist", true)];
-        assert_eq!(pick_file(&files).unwrap().0["filename"], "d-1.tar.gz", "yanked is the fallback");
+        assert_eq!(
+            pick_file(&files).unwrap().0["filename"],
+            "d-1.tar.gz",
+            "yanked is the fallback"
+        );
     }
 }

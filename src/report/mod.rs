@@ -77,7 +77,12 @@ impl Report {
             })
             .collect();
         let mut findings = unpacked.findings.clone();
-        findings.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.path.cmp(&b.path)).then_with(|| a.rule.cmp(&b.rule)));
+        findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
         Report {
             schema: SCHEMA,
             tool: ToolInfo::default(),

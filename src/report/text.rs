@@ -9,7 +9,7 @@ fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -20,14 +20,26 @@ fn group(n: u64) -> String {
 pub fn render(r: &Report) -> String {
     let mut o = String::new();
     let p = &r.package;
-    let version = if p.version.is_empty() { String::new() } else { format!(" {}", esc(&p.version, false)) };
+    let version = if p.version.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", esc(&p.version, false))
+    };
     let _ = writeln!(o, "{} {}{}", p.ecosystem, esc(&p.name, false), version);
     let status = [
-        if p.verified { "verified" } else { "not verified" },
+        if p.verified {
+            "verified"
+        } else {
+            "not verified"
+        },
         if p.pinned { "pinned" } else { "unpinned" },
     ]
     .join(", ");
-    let _ = writeln!(o, "  status   {status}{}", if p.moving { ", moving source" } else { "" });
+    let _ = writeln!(
+        o,
+        "  status   {status}{}",
+        if p.moving { ", moving source" } else { "" }
+    );
     if !p.digest.is_empty() {
         let _ = writeln!(o, "  digest   {}", esc(&p.digest, false));
     }
@@ -45,7 +57,13 @@ pub fn render(r: &Report) -> String {
         group(r.stats.bytes),
         r.stats.elapsed_ms
     );
-    let width = r.files.iter().map(|f| esc(&f.path, false).chars().count()).max().unwrap_or(0).min(60);
+    let width = r
+        .files
+        .iter()
+        .map(|f| esc(&f.path, false).chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(60);
     for f in &r.files {
         let mut flags = String::new();
         if f.truncated {
@@ -69,7 +87,11 @@ pub fn render(r: &Report) -> String {
     } else {
         let _ = writeln!(o, "  findings {}", r.findings.len());
         for f in &r.findings {
-            let place = if f.path.is_empty() { String::from("(archive)") } else { esc(&f.path, false) };
+            let place = if f.path.is_empty() {
+                String::from("(archive)")
+            } else {
+                esc(&f.path, false)
+            };
             let _ = writeln!(
                 o,
                 "    {:<8} {:<26} {}: {}",

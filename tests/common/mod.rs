@@ -74,7 +74,11 @@ impl Registry {
     }
 }
 
-fn serve(mut s: TcpStream, routes: &Mutex<HashMap<String, Route>>, hits: &Mutex<HashMap<String, usize>>) {
+fn serve(
+    mut s: TcpStream,
+    routes: &Mutex<HashMap<String, Route>>,
+    hits: &Mutex<HashMap<String, usize>>,
+) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -119,7 +123,8 @@ pub fn tgz(top: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
         h.set_size(data.len() as u64);
         h.set_mode(0o644);
         h.set_entry_type(tar::EntryType::Regular);
-        b.append_data(&mut h, format!("{top}/{path}"), *data).unwrap();
+        b.append_data(&mut h, format!("{top}/{path}"), *data)
+            .unwrap();
     }
     b.into_inner().unwrap().finish().unwrap()
 }
@@ -127,14 +132,18 @@ pub fn tgz(top: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
 pub fn zip(files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (path, data) in files {
-        w.start_file(*path, zip::write::SimpleFileOptions::default()).unwrap();
+        w.start_file(*path, zip::write::SimpleFileOptions::default())
+            .unwrap();
         w.write_all(data).unwrap();
     }
     w.finish().unwrap().into_inner()
 }
 
 pub fn sri512(data: &[u8]) -> String {
-    format!("sha512-{}", base64::engine::general_purpose::STANDARD.encode(Sha512::digest(data)))
+    format!(
+        "sha512-{}",
+        base64::engine::general_purpose::STANDARD.encode(Sha512::digest(data))
+    )
 }
 
 pub fn sha256_hex(data: &[u8]) -> String {
@@ -144,7 +153,16 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// `mcpvet` with a private cache and settings file, and no proxy from the environment.
 pub fn mcpvet(cache: &Path) -> assert_cmd::Command {
     let mut c = assert_cmd::Command::cargo_bin("mcpvet").unwrap();
-    for v in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy", "MCPVET_NPM_REGISTRY", "MCPVET_PYPI_INDEX"] {
+    for v in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "MCPVET_NPM_REGISTRY",
+        "MCPVET_PYPI_INDEX",
+    ] {
         c.env_remove(v);
     }
     c.env("NO_PROXY", "127.0.0.1,localhost")
@@ -155,5 +173,6 @@ pub fn mcpvet(cache: &Path) -> assert_cmd::Command {
 }
 
 pub fn json(out: &[u8]) -> serde_json::Value {
-    serde_json::from_slice(out).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
+    serde_json::from_slice(out)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
