@@ -595,3 +595,54 @@ fn bad_input_is_exit_2_with_one_line() {
         .clone();
     assert!(String::from_utf8_lossy(&out.stderr).contains("invalid size"));
 }
+
+#[test]
+fn pypi_per_version_endpoint_when_releases_are_absent() {
+    let reg = Registry::start();
+    let cache = tempfile::tempdir().unwrap();
+    let sdist = tgz("slim-1.0.0", &[("slim/__init__.py", b"")]);
+    reg.route("/files/slim-1.0.0.tar.gz", Route::ok(sdist.clone()));
+    reg.route(
+        "/pypi/slim/json",
+        Route::ok(j!({"info": {"name": "slim", "version": "1.0.0"}}).to_string()),
+    );
+    reg.route(
+        "/pypi/slim/1.0.0/json",
+        Route::ok(
+            j!({"info": {"name": "slim", "version": "1.0.0"}, "urls": [{"filename": "slim-1.0.0.tar.gz", "packagetype": "sdist", "url": "/files/slim-1.0.0.tar.gz", "digests": {"sha256": sha256_hex(&sdist)}}]})
+                .to_string(),
+        ),
+    );
+    let r = scan_json(cache.path(), &reg, "pypi:slim==1.0.0");
+    assert_eq!(r["package"]["verified"], true);
+    assert_eq!(r["files"][0]["path"], "slim/__init__.py");
+}
+
+#[test]
+fn remote_and_container_specs_are_reported_not_fetched() {
+    let cache = tempfile::tempdir().unwrap();
+    let out = mcpvet(cache.path())
+        .args([
+            "scan",
+            "https://mcp.example.com/sse",
+            "docker:ghcr.io/acme/mcp:1.0",
+            "--format",
+            "json",
+            "--offline",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let r = json(&out);
+    assert_eq!(r[0]["package"]["ecosystem"], "remote");
+    assert_eq!(r[0]["package"]["verified"], false);
+    assert_eq!(r[0]["files"].as_array().unwrap().len(), 0);
+    assert_eq!(r[1]["package"]["ecosystem"], "docker");
+    assert_eq!(r[1]["package"]["pinned"], false);
+    assert!(r[1]["package"]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("not fetched"));
+}

@@ -141,15 +141,13 @@ pub async fn fetch(
             })?;
     let version = resolve(&doc, name, req, &url)?;
     let mut files_url = url.clone();
-    let mut version_doc = None;
     let files = match files_of(&doc, &version) {
         Some(files) if !files.is_empty() => files.clone(),
         _ => {
             // Per-version endpoint: `urls` lists that release's files.
             files_url = format!("{}pypi/{}/{}/json", index.as_str(), name, version);
-            let d = f.metadata(&files_url, "application/json").await?;
-            version_doc = d;
-            version_doc
+            f.metadata(&files_url, "application/json")
+                .await?
                 .as_ref()
                 .and_then(|d| d.get("urls"))
                 .and_then(Value::as_array)
@@ -167,7 +165,6 @@ pub async fn fetch(
                 })?
         }
     };
-    let _ = &version_doc;
     let (file, is_wheel) = pick_file(&files).ok_or_else(|| FetchError::VersionNotFound {
         ecosystem: "pypi",
         name: name.to_string(),
