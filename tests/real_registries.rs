@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{json, mcpvet};
+use common::{json, mcpvet, RunOk};
 
 #[test]
 #[ignore = "network: run with --ignored"]
@@ -16,11 +16,7 @@ fn real_npm_server_filesystem() {
             "--format",
             "json",
         ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let r = json(&out);
     assert_eq!(
         r["package"]["digest"],
@@ -46,11 +42,7 @@ fn real_pypi_mcp_server_fetch() {
     let cache = tempfile::tempdir().unwrap();
     let out = mcpvet(cache.path())
         .args(["scan", "pypi:mcp-server-fetch", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let r = json(&out);
     assert_eq!(r["package"]["name"], "mcp-server-fetch");
     assert_eq!(r["package"]["verified"], true);

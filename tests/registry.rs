@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{json, mcpvet, sha256_hex, sri512, tgz, zip, Registry, Route};
+use common::{json, mcpvet, sha256_hex, sri512, tgz, zip, Registry, Route, RunOk};
 use serde_json::json as j;
 
 const INDEX_JS: &[u8] = b"import { Server } from '@modelcontextprotocol/sdk/server/index.js';\n";
@@ -53,11 +53,7 @@ fn scan_json(cache: &std::path::Path, reg: &Registry, spec: &str) -> serde_json:
             "--pypi-index",
             &reg.base,
         ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     json(&out)
 }
 
@@ -301,11 +297,7 @@ fn cache_serves_offline_and_discards_tampered_artifacts() {
             "--npm-registry",
             &reg.base,
         ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     assert_eq!(json(&out)["package"]["verified"], true);
     assert_eq!(reg.total_hits(), before, "offline touched the network");
 
@@ -470,11 +462,7 @@ fn package_text_never_reaches_the_terminal_raw() {
                 "--npm-registry",
                 &reg.base,
             ])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
+            .ok_stdout();
         let s = String::from_utf8(out).unwrap();
         assert!(
             !s.contains('\u{1b}') && !s.contains('\u{7}') && !s.contains('\u{202e}'),
@@ -500,11 +488,7 @@ fn local_directory_and_archives() {
     std::fs::write(dir.path().join("node_modules/dep/index.js"), "x").unwrap();
     let out = mcpvet(cache.path())
         .args(["scan", dir.path().to_str().unwrap(), "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let r = json(&out);
     assert_eq!(r["package"]["ecosystem"], "local");
     assert_eq!(r["files"].as_array().unwrap().len(), 1);
@@ -518,11 +502,7 @@ fn local_directory_and_archives() {
     std::fs::write(&t, tgz("package", &[("index.js", b"1")])).unwrap();
     let out = mcpvet(cache.path())
         .args(["scan", t.to_str().unwrap(), "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     assert_eq!(json(&out)["files"][0]["path"], "index.js");
 
     let out = mcpvet(cache.path())
@@ -630,11 +610,7 @@ fn remote_and_container_specs_are_reported_not_fetched() {
             "json",
             "--offline",
         ])
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .ok_stdout();
     let r = json(&out);
     assert_eq!(r[0]["package"]["ecosystem"], "remote");
     assert_eq!(r[0]["package"]["verified"], false);

@@ -26,6 +26,10 @@ use digest::Digest;
 pub const DEFAULT_NPM_REGISTRY: &str = "https://registry.npmjs.org/";
 pub const DEFAULT_PYPI_INDEX: &str = "https://pypi.org/";
 
+/// The note a package gets when its cached artifact failed verification and was refetched.
+pub const DISCARDED_NOTE: &str =
+    "a cached copy no longer matched its digest; it was discarded and fetched again";
+
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     #[error("registry unreachable: GET {url}: {reason}")]
@@ -350,6 +354,22 @@ impl Fetcher {
                 format: Some(format),
             },
         })
+    }
+
+    /// A project's registry document (npm packument, PyPI project JSON); 404 is "not found".
+    pub(crate) async fn project_document(
+        &self,
+        ecosystem: &'static str,
+        name: &str,
+        url: &str,
+    ) -> Result<serde_json::Value, FetchError> {
+        self.metadata(url, "application/json")
+            .await?
+            .ok_or_else(|| FetchError::PackageNotFound {
+                ecosystem,
+                name: name.to_string(),
+                url: url.to_string(),
+            })
     }
 
     /// Registry metadata (JSON) through the short-lived cache.

@@ -86,14 +86,7 @@ pub async fn fetch(
 ) -> Result<Fetched, FetchError> {
     let registry = &f.options().registries.npm;
     let url = format!("{}{}", registry.as_str(), packument_path(name));
-    let doc =
-        f.metadata(&url, "application/json")
-            .await?
-            .ok_or_else(|| FetchError::PackageNotFound {
-                ecosystem: "npm",
-                name: name.to_string(),
-                url: url.clone(),
-            })?;
+    let doc = f.project_document("npm", name, &url).await?;
     let version = resolve(&doc, name, req, &url)?;
     let manifest = doc
         .get("versions")
@@ -142,9 +135,7 @@ pub async fn fetch(
     }
     let (bytes, discarded) = f.artifact(&tarball, &expected).await?;
     if discarded {
-        notes.push(
-            "a cached copy no longer matched its digest; it was discarded and fetched again".into(),
-        );
+        notes.push(super::DISCARDED_NOTE.into());
     }
     match req {
         VersionReq::Latest => notes.push(format!(

@@ -131,14 +131,7 @@ pub async fn fetch(
 ) -> Result<Fetched, FetchError> {
     let index = &f.options().registries.pypi;
     let url = format!("{}pypi/{}/json", index.as_str(), name);
-    let doc =
-        f.metadata(&url, "application/json")
-            .await?
-            .ok_or_else(|| FetchError::PackageNotFound {
-                ecosystem: "pypi",
-                name: name.to_string(),
-                url: url.clone(),
-            })?;
+    let doc = f.project_document("pypi", name, &url).await?;
     let version = resolve(&doc, name, req, &url)?;
     let mut files_url = url.clone();
     let files = match files_of(&doc, &version) {
@@ -204,9 +197,7 @@ pub async fn fetch(
     }
     let (bytes, discarded) = f.artifact(&file_url, &expected).await?;
     if discarded {
-        notes.push(
-            "a cached copy no longer matched its digest; it was discarded and fetched again".into(),
-        );
+        notes.push(super::DISCARDED_NOTE.into());
     }
     match req {
         VersionReq::Latest => notes.push(format!(

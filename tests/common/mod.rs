@@ -176,3 +176,14 @@ pub fn json(out: &[u8]) -> serde_json::Value {
     serde_json::from_slice(out)
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(out)))
 }
+
+/// Run a command that must succeed and return its stdout.
+pub trait RunOk {
+    fn ok_stdout(&mut self) -> Vec<u8>;
+}
+
+impl RunOk for assert_cmd::Command {
+    fn ok_stdout(&mut self) -> Vec<u8> {
+        self.assert().success().get_output().stdout.clone()
+    }
+}
