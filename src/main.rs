@@ -145,6 +145,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match args.format {
+        OutputFormat::Json if reports.is_empty() => {}
         OutputFormat::Json => {
             if reports.len() == 1 && args.specs.len() == 1 {
                 report::json::to_writer(&mut out, &reports[0])?;
