@@ -36,8 +36,7 @@ impl Http {
         let mut attempt = 0;
         loop {
             match self.try_get(url, accept, max_bytes).await {
-                Err(Attempt::Retry(err)) if attempt < self.retries => {
-                    let _ = err;
+                Err(Attempt::Retry(_)) if attempt < self.retries => {
                     attempt += 1;
                     tokio::time::sleep(Duration::from_millis(300 * (1 << attempt.min(4)))).await;
                 }
