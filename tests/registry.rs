@@ -622,3 +622,35 @@ fn remote_and_container_specs_are_reported_not_fetched() {
         .unwrap()
         .contains("not fetched"));
 }
+
+#[test]
+fn http_proxy_from_the_environment_is_used_and_no_proxy_respected() {
+    let proxy = Registry::start();
+    let cache = tempfile::tempdir().unwrap();
+    // Through the proxy: the request arrives in absolute form for a host that does not exist.
+    let out = mcpvet(cache.path())
+        .env("HTTP_PROXY", &proxy.base)
+        .args([
+            "scan",
+            "npm:via-proxy@1.0.0",
+            "--retries",
+            "0",
+            "--npm-registry",
+            "http://registry.invalid/",
+        ])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not found"));
+    assert_eq!(proxy.hits("http://registry.invalid/via-proxy"), 1);
+
+    // NO_PROXY names the registry: the proxy is bypassed.
+    let reg = Registry::start();
+    npm_fixture(&reg, "direct", &["1.0.0"], "1.0.0");
+    mcpvet(cache.path())
+        .env("HTTP_PROXY", &proxy.base)
+        .args(["scan", "npm:direct@1.0.0", "--npm-registry", &reg.base])
+        .ok_stdout();
+    assert_eq!(proxy.total_hits(), 1);
+}
