@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{json, mcpvet, sha256_hex, sri512, tgz, zip, Registry, Route, RunOk};
+use common::{file_paths, json, mcpvet, sha256_hex, sri512, tgz, zip, Registry, Route, RunOk};
 use serde_json::json as j;
 
 const INDEX_JS: &[u8] = b"import { Server } from '@modelcontextprotocol/sdk/server/index.js';\n";
@@ -111,12 +111,7 @@ fn npm_exact_version_is_verified_and_unpacked() {
     assert_eq!(p["verified"], true);
     assert_eq!(p["pinned"], true);
     assert_eq!(p["digest"], sri512(&tars[0].1));
-    let paths: Vec<&str> = r["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = file_paths(&r);
     assert_eq!(
         paths,
         ["dist/index.js", "package.json"],
@@ -381,12 +376,7 @@ fn pypi_sdist_with_relative_url_and_normalised_name() {
         p["source"],
         reg.url("/packages/ab/cd/demo_mcp-1.0.0.tar.gz")
     );
-    let paths: Vec<&str> = r["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = file_paths(&r);
     assert_eq!(paths, ["PKG-INFO", "demo_mcp/server.py"]);
     assert_eq!(r["files"][1]["language"], "python");
 }
@@ -405,12 +395,7 @@ fn pypi_wheel_fallback_specifiers_and_mismatch() {
         .as_str()
         .unwrap()
         .contains("no sdist for 2.0.0: analysing the wheel"));
-    let paths: Vec<&str> = r["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = file_paths(&r);
     assert_eq!(
         paths,
         ["demo_mcp-2.0.0.dist-info/METADATA", "demo_mcp/server.py"],

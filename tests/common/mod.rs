@@ -187,3 +187,15 @@ impl RunOk for assert_cmd::Command {
         self.assert().success().get_output().stdout.clone()
     }
 }
+
+/// The `files[].path` list of a JSON report.
+pub fn file_paths(report: &serde_json::Value) -> Vec<String> {
+    report["files"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|f| f["path"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
