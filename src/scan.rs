@@ -29,13 +29,19 @@ pub async fn scan_spec(
 ) -> Result<Report, ScanError> {
     let fetched = fetcher.fetch(spec, spec_text).await?;
     let limits = fetcher.options().limits;
-    // Decompression is CPU work: keep it off the async workers.
-    let (package, unpacked) = tokio::task::spawn_blocking(move || fetched.unpack(&limits))
-        .await
-        .map_err(|e| FetchError::Setup(format!("unpacking thread failed: {e}")))??;
+    // Decompression and analysis are CPU work: keep them off the async workers.
+    let (package, unpacked, analysis) = tokio::task::spawn_blocking(move || {
+        fetched.unpack(&limits).map(|(package, unpacked)| {
+            let analysis = crate::analyze::analyze(&unpacked.tree);
+            (package, unpacked, analysis)
+        })
+    })
+    .await
+    .map_err(|e| FetchError::Setup(format!("analysis thread failed: {e}")))??;
     Ok(Report::new(
         package,
         &unpacked,
+        analysis,
         start.elapsed().as_millis() as u64,
     ))
 }

@@ -5,6 +5,7 @@ pub mod text;
 
 use serde::Serialize;
 
+use crate::analyze::Analysis;
 use crate::archive::Unpacked;
 use crate::fetch::PackageInfo;
 use crate::finding::Finding;
@@ -34,7 +35,7 @@ pub struct FileEntry {
     pub bytes: u64,
     /// sha256 of the bytes kept (the whole file unless `truncated`).
     pub sha256: String,
-    /// Whether the analysis read this file (no analyzers exist yet: always false).
+    /// Whether an analyzer read this file (JavaScript and TypeScript so far).
     pub analyzed: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
@@ -62,7 +63,12 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(package: PackageInfo, unpacked: &Unpacked, elapsed_ms: u64) -> Report {
+    pub fn new(
+        package: PackageInfo,
+        unpacked: &Unpacked,
+        analysis: Analysis,
+        elapsed_ms: u64,
+    ) -> Report {
         let files: Vec<FileEntry> = unpacked
             .tree
             .iter()
@@ -71,16 +77,18 @@ impl Report {
                 language: crate::analyze::lang::guess(path, &f.bytes),
                 bytes: f.size,
                 sha256: crate::util::sha256_hex(&f.bytes),
-                analyzed: false,
+                analyzed: analysis.analyzed.contains(path),
                 truncated: f.truncated,
                 executable: f.executable,
             })
             .collect();
         let mut findings = unpacked.findings.clone();
+        findings.extend(analysis.findings);
         findings.sort_by(|a, b| {
             b.severity
                 .cmp(&a.severity)
                 .then_with(|| a.path.cmp(&b.path))
+                .then_with(|| a.line.cmp(&b.line))
                 .then_with(|| a.rule.cmp(&b.rule))
         });
         Report {

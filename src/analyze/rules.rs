@@ -1,0 +1,112 @@
+//! Rule tables (qualified API name → category, severity, message) kept as data in
+//! `assets/rules/*.toml` and embedded in the binary.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::finding::{Category, Severity};
+
+#[derive(Debug, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub message: String,
+    /// Qualified names matched as calls (`x(…)`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Qualified names matched as constructors (`new X(…)`); calls match them too.
+    #[serde(default)]
+    pub news: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RuleFile {
+    #[serde(default)]
+    returns: HashMap<String, String>,
+    #[serde(default)]
+    rule: Vec<Rule>,
+}
+
+#[derive(Debug)]
+pub struct RuleTable {
+    rules: Vec<Rule>,
+    calls: HashMap<String, usize>,
+    news: HashMap<String, usize>,
+    returns: HashMap<String, String>,
+}
+
+impl RuleTable {
+    pub fn parse(text: &str) -> Result<RuleTable, toml::de::Error> {
+        let file: RuleFile = toml::from_str(text)?;
+        let mut calls = HashMap::new();
+        let mut news = HashMap::new();
+        for (i, r) in file.rule.iter().enumerate() {
+            for c in &r.calls {
+                calls.insert(c.clone(), i);
+            }
+            for n in &r.news {
+                news.insert(n.clone(), i);
+                calls.entry(n.clone()).or_insert(i);
+            }
+        }
+        Ok(RuleTable {
+            rules: file.rule,
+            calls,
+            news,
+            returns: file.returns,
+        })
+    }
+
+    /// The rule for a call of `qualified` (`is_new` for `new X()`).
+    pub fn lookup(&self, qualified: &str, is_new: bool) -> Option<&Rule> {
+        let map = if is_new { &self.news } else { &self.calls };
+        map.get(qualified)
+            .or_else(|| {
+                if is_new {
+                    self.calls.get(qualified)
+                } else {
+                    None
+                }
+            })
+            .map(|&i| &self.rules[i])
+    }
+
+    /// What a call of `qualified` returns, when it returns an instance of a known API.
+    pub fn returns(&self, qualified: &str) -> Option<&str> {
+        self.returns.get(qualified).map(String::as_str)
+    }
+}
+
+/// The JavaScript/TypeScript table, parsed once.
+pub fn javascript() -> &'static RuleTable {
+    static TABLE: OnceLock<RuleTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        // The table ships in the binary and is checked by a unit test; a parse failure is a
+        // build defect, not an input error.
+        RuleTable::parse(include_str!("../../assets/rules/javascript.toml"))
+            .expect("assets/rules/javascript.toml is valid")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_javascript_table_parses() {
+        let t = javascript();
+        assert_eq!(
+            t.lookup("child_process.exec", false).unwrap().id,
+            "js.exec.child-process"
+        );
+        assert_eq!(
+            t.lookup("WebSocket", true).unwrap().category,
+            Category::Network
+        );
+        assert_eq!(t.returns("axios.create"), Some("axios"));
+        assert!(t.lookup("JSON.parse", false).is_none());
+    }
+}
