@@ -87,10 +87,10 @@ pub fn render(r: &Report) -> String {
     } else {
         let _ = writeln!(o, "  findings {}", r.findings.len());
         for f in &r.findings {
-            let place = if f.path.is_empty() {
-                String::from("(archive)")
-            } else {
-                esc(&f.path, false)
+            let place = match (f.path.is_empty(), f.line) {
+                (true, _) => String::from("(archive)"),
+                (false, Some(line)) => format!("{}:{line}", esc(&f.path, false)),
+                (false, None) => esc(&f.path, false),
             };
             let _ = writeln!(
                 o,
