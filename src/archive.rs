@@ -497,9 +497,7 @@ impl Collector {
                 // links leaving the package or naming no earlier file are findings.
                 Kind::Hardlink(target) => {
                     let rel = strip(&normalize_link_target(&target));
-                    let inside =
-                        !target.starts_with('/') && !target.split(['/', '\\']).any(|c| c == "..");
-                    match tree.get(&rel).filter(|_| inside) {
+                    match tree.get(&rel).filter(|_| !hardlink_escapes(&target)) {
                         Some(f) => Kind::File(f.clone()),
                         None => Kind::Hardlink(target),
                     }
@@ -529,8 +527,7 @@ impl Collector {
                 }
                 Kind::Hardlink(target) => {
                     let target_rel = strip(&target.replace('\\', "/"));
-                    let escapes =
-                        target.starts_with('/') || target.split(['/', '\\']).any(|c| c == "..");
+                    let escapes = hardlink_escapes(&target);
                     self.findings.push(
                         Finding::new(
                             "archive.hardlink",
@@ -620,6 +617,11 @@ fn normalize_link_target(target: &str) -> String {
         .filter(|c| !c.is_empty() && *c != ".")
         .collect::<Vec<_>>()
         .join("/")
+}
+
+/// Whether a hard link target (an archive path) lies outside the package.
+fn hardlink_escapes(target: &str) -> bool {
+    target.starts_with('/') || target.split(['/', '\\']).any(|c| c == "..")
 }
 
 /// Whether a symlink at `path` pointing at `target` leaves the package root.

@@ -379,24 +379,22 @@ impl Fetcher {
         accept: &str,
     ) -> Result<Option<serde_json::Value>, FetchError> {
         let cache = &self.opts.cache;
-        let body = if let Some(b) =
-            cache.get_meta(url, (!self.opts.offline).then_some(self.opts.metadata_ttl))
-        {
-            b
-        } else if self.opts.offline {
+        let max_age = (!self.opts.offline).then_some(self.opts.metadata_ttl);
+        if let Some(body) = cache.get_meta(url, max_age) {
+            return parse_json(url, &body).map(Some);
+        }
+        if self.opts.offline {
             return Err(FetchError::Offline(format!("registry metadata {url}")));
-        } else {
-            match self.http.get(url, accept, 256 * archive::MIB).await? {
-                http::Got::NotFound => return Ok(None),
-                http::Got::Body(b) => {
-                    // Validate before caching: malformed JSON is an error, never cached.
-                    parse_json(url, &b)?;
-                    let _ = cache.put_meta(url, &b);
-                    b
-                }
+        }
+        match self.http.get(url, accept, 256 * archive::MIB).await? {
+            http::Got::NotFound => Ok(None),
+            http::Got::Body(body) => {
+                // Parsed before caching: malformed JSON is an error and is never cached.
+                let doc = parse_json(url, &body)?;
+                let _ = cache.put_meta(url, &body);
+                Ok(Some(doc))
             }
-        };
-        parse_json(url, &body).map(Some)
+        }
     }
 
     /// The artifact at `url` whose digest must be `expected`: from the cache if it verifies there,
