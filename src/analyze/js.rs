@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use tree_sitter::{Node, Parser, Tree};
 
 use super::rules::{self, RuleTable};
+use super::FileAnalysis;
 use crate::finding::{Category, Finding, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,9 +81,9 @@ const GLOBALS: &[&str] = &[
 ];
 
 /// Analyse one JavaScript/TypeScript file.
-pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> Vec<Finding> {
+pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
     let Some(tree) = parse(src, dialect) else {
-        return Vec::new();
+        return FileAnalysis::default();
     };
     let mut a = Analyzer {
         path,
@@ -113,7 +114,10 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> Vec<Finding> {
     for n in uses {
         a.classify(n);
     }
-    a.findings
+    FileAnalysis {
+        findings: a.findings,
+        ..FileAnalysis::default()
+    }
 }
 
 /// Iterative pre-order walk (minified code nests deeply; no recursion).
@@ -693,13 +697,14 @@ mod tests {
 
     fn rules_of(src: &str) -> Vec<String> {
         analyze("t.js", src.as_bytes(), Dialect::JavaScript)
+            .findings
             .into_iter()
             .map(|f| f.rule)
             .collect()
     }
 
     fn one(src: &str) -> Finding {
-        let mut f = analyze("t.ts", src.as_bytes(), Dialect::TypeScript);
+        let mut f = analyze("t.ts", src.as_bytes(), Dialect::TypeScript).findings;
         assert_eq!(f.len(), 1, "{f:#?}");
         f.remove(0)
     }
@@ -856,14 +861,16 @@ mod tests {
             "a.ts",
             b"import type { X } from 'y';\nconst r: Response = await fetch(u as string);",
             Dialect::TypeScript,
-        );
+        )
+        .findings;
         assert_eq!(f.len(), 1);
         assert_eq!(f[0].line, Some(2));
         let f = analyze(
             "a.tsx",
             b"const C = () => <div onClick={() => eval(x)} />;",
             Dialect::Tsx,
-        );
+        )
+        .findings;
         assert_eq!(f.len(), 1);
     }
 }

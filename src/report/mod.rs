@@ -52,6 +52,46 @@ pub struct Stats {
     pub elapsed_ms: u64,
 }
 
+/// One host the package names (string literals, template prefixes, base URLs).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct HostEntry {
+    pub host: String,
+    pub scheme: String,
+    /// `public|ip|internal|loopback|link-local|metadata`.
+    pub kind: String,
+}
+
+/// What the package can do, summed up from its findings (DESIGN §3).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Capabilities {
+    pub hosts: Vec<HostEntry>,
+    /// Environment variables read by name.
+    pub env: Vec<String>,
+    /// Commands started, where the code names them.
+    pub exec: Vec<String>,
+    /// Paths written, where the code names them.
+    pub fs_write: Vec<String>,
+    /// Credential locations read.
+    pub sensitive_reads: Vec<String>,
+}
+
+/// One MCP tool, prompt or resource and what its handler reaches.
+#[derive(Debug, Clone, Serialize)]
+pub struct ToolEntry {
+    pub name: String,
+    pub kind: crate::analyze::SurfaceKind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    pub path: String,
+    pub line: u32,
+    /// Indices into the report's `findings`.
+    pub findings: Vec<usize>,
+    /// sha256 over kind, name, description and schema: changes when what the model sees changes.
+    pub hash: String,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub schema: &'static str,
@@ -59,6 +99,8 @@ pub struct Report {
     pub package: PackageInfo,
     pub files: Vec<FileEntry>,
     pub findings: Vec<Finding>,
+    pub capabilities: Capabilities,
+    pub tools: Vec<ToolEntry>,
     pub stats: Stats,
 }
 
@@ -103,6 +145,8 @@ impl Report {
             package,
             files,
             findings,
+            capabilities: Capabilities::default(),
+            tools: Vec::new(),
         }
     }
 }
