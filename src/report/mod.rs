@@ -75,6 +75,74 @@ pub struct Capabilities {
     pub sensitive_reads: Vec<String>,
 }
 
+impl Capabilities {
+    /// Names the findings make concrete, each listed once, sorted.
+    pub fn from_findings(findings: &[Finding]) -> Capabilities {
+        use crate::finding::Category;
+        use std::collections::BTreeSet;
+        let mut env = BTreeSet::new();
+        let mut exec = BTreeSet::new();
+        let mut fs_write = BTreeSet::new();
+        let mut sensitive = BTreeSet::new();
+        for f in findings {
+            let field = |k: &str| {
+                f.evidence
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            };
+            match f.category {
+                Category::EnvRead => env.extend(field("variable")),
+                Category::Exec => exec.extend(field("command")),
+                Category::FsWrite => fs_write.extend(field("target")),
+                Category::SensitiveRead => {
+                    sensitive.extend(field("path").or_else(|| field("location")))
+                }
+                _ => {}
+            }
+        }
+        Capabilities {
+            hosts: Vec::new(),
+            env: env.into_iter().collect(),
+            exec: exec.into_iter().collect(),
+            fs_write: fs_write.into_iter().collect(),
+            sensitive_reads: sensitive.into_iter().collect(),
+        }
+    }
+}
+
+/// The pin for what the model sees of a tool: kind, name, description and schema, each
+/// length-prefixed so no two different tools hash alike.
+pub fn surface_hash(
+    kind: crate::analyze::SurfaceKind,
+    name: &str,
+    description: &Option<String>,
+    schema: &Option<String>,
+) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    let kind = match kind {
+        crate::analyze::SurfaceKind::Tool => "tool",
+        crate::analyze::SurfaceKind::Prompt => "prompt",
+        crate::analyze::SurfaceKind::Resource => "resource",
+    };
+    for part in [
+        Some(kind),
+        Some(name),
+        description.as_deref(),
+        schema.as_deref(),
+    ] {
+        match part {
+            Some(p) => {
+                h.update((p.len() as u64).to_be_bytes());
+                h.update(p.as_bytes());
+            }
+            None => h.update(u64::MAX.to_be_bytes()),
+        }
+    }
+    format!("sha256:{}", hex::encode(h.finalize()))
+}
+
 /// One MCP tool, prompt or resource and what its handler reaches.
 #[derive(Debug, Clone, Serialize)]
 pub struct ToolEntry {
@@ -124,15 +192,47 @@ impl Report {
                 executable: f.executable,
             })
             .collect();
+        // Archive findings first, then the analysis'; tools index the combined list, which is
+        // then sorted (the indices follow the sort).
         let mut findings = unpacked.findings.clone();
+        let base = findings.len();
         findings.extend(analysis.findings);
-        findings.sort_by(|a, b| {
+        let mut order: Vec<usize> = (0..findings.len()).collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&findings[a], &findings[b]);
             b.severity
                 .cmp(&a.severity)
                 .then_with(|| a.path.cmp(&b.path))
                 .then_with(|| a.line.cmp(&b.line))
                 .then_with(|| a.rule.cmp(&b.rule))
         });
+        let mut new_index = vec![0; findings.len()];
+        for (new, &old) in order.iter().enumerate() {
+            new_index[old] = new;
+        }
+        let mut slots: Vec<Option<Finding>> = findings.into_iter().map(Some).collect();
+        let findings: Vec<Finding> = order.iter().filter_map(|&i| slots[i].take()).collect();
+        let tools = analysis
+            .surface
+            .into_iter()
+            .map(|found| {
+                let s = found.surface;
+                let mut indices: Vec<usize> =
+                    s.reaches.iter().map(|&i| new_index[base + i]).collect();
+                indices.sort_unstable();
+                ToolEntry {
+                    hash: surface_hash(s.kind, &s.name, &s.description, &s.schema),
+                    name: s.name,
+                    kind: s.kind,
+                    description: s.description,
+                    schema: s.schema,
+                    path: found.path,
+                    line: s.line,
+                    findings: indices,
+                }
+            })
+            .collect();
+        let capabilities = Capabilities::from_findings(&findings);
         Report {
             schema: SCHEMA,
             tool: ToolInfo::default(),
@@ -145,8 +245,8 @@ impl Report {
             package,
             files,
             findings,
-            capabilities: Capabilities::default(),
-            tools: Vec::new(),
+            capabilities,
+            tools,
         }
     }
 }
