@@ -2,7 +2,8 @@
 //! qualified names, then calls classified through the rule table.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use tree_sitter::{Node, Parser, Tree};
 
@@ -30,6 +31,247 @@ pub fn parse(src: &[u8], dialect: Dialect) -> Option<Tree> {
     let mut parser = Parser::new();
     parser.set_language(&language(dialect)).ok()?;
     parser.parse(src, None)
+}
+
+/// Files above this size are parsed in pieces, in parallel, when they split cleanly.
+const SPLIT_ABOVE: usize = 1 << 20;
+/// The smallest piece worth a thread of its own.
+const MIN_PIECE: usize = 256 * 1024;
+
+/// Parse a file, large bundles in parallel pieces cut at top-level statement boundaries.
+/// Each piece is parsed over the whole source with one included range, so every node keeps its
+/// position in the file. When any piece parses with an error (a cut in the wrong place, or a file
+/// that does not parse cleanly anyway) the whole file is parsed again in one piece, so splitting
+/// never changes what is found.
+pub fn parse_pieces(src: &[u8], dialect: Dialect) -> Vec<Tree> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let cuts = if src.len() > SPLIT_ABOVE && threads > 1 {
+        let pieces = (src.len() / MIN_PIECE).clamp(1, threads * 2);
+        split_points(src, pieces)
+    } else {
+        Vec::new()
+    };
+    if !cuts.is_empty() {
+        let mut bounds = vec![0];
+        bounds.extend(&cuts);
+        bounds.push(src.len());
+        let ranges: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+        let next = AtomicUsize::new(0);
+        let trees: Mutex<Vec<(usize, Option<Tree>)>> = Mutex::new(Vec::new());
+        std::thread::scope(|scope| {
+            for _ in 0..threads.min(ranges.len()) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(&(start, end)) = ranges.get(i) else {
+                        break;
+                    };
+                    let tree = parse_range(src, dialect, start, end);
+                    if let Ok(mut t) = trees.lock() {
+                        t.push((i, tree));
+                    }
+                });
+            }
+        });
+        let mut trees = trees.into_inner().unwrap_or_default();
+        trees.sort_by_key(|(i, _)| *i);
+        let trees: Vec<Tree> = trees.into_iter().filter_map(|(_, t)| t).collect();
+        if trees.len() == ranges.len() && trees.iter().all(|t| !t.root_node().has_error()) {
+            return trees;
+        }
+    }
+    parse(src, dialect).into_iter().collect()
+}
+
+fn parse_range(src: &[u8], dialect: Dialect, start: usize, end: usize) -> Option<Tree> {
+    let point = |offset: usize| {
+        let before = &src[..offset];
+        let row = before.iter().filter(|&&b| b == b'\n').count();
+        let col = offset
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1);
+        tree_sitter::Point::new(row, col)
+    };
+    let mut parser = Parser::new();
+    parser.set_language(&language(dialect)).ok()?;
+    parser
+        .set_included_ranges(&[tree_sitter::Range {
+            start_byte: start,
+            end_byte: end,
+            start_point: point(start),
+            end_point: point(end),
+        }])
+        .ok()?;
+    parser.parse(src, None)
+}
+
+/// Offsets where a new top-level statement starts on a fresh line, about `pieces` apart.
+///
+/// A light lexer tracks brackets, strings, templates, comments and regular expressions; a cut is
+/// a line start at bracket depth zero, after a line whose code ended in `;` or `}`, where the new
+/// line begins with a word (`function`, `var`, `class`, an identifier…). A lexer mistake can
+/// only make a cut land badly, which the parse then reports as an error (see [`parse_pieces`]).
+pub fn split_points(src: &[u8], pieces: usize) -> Vec<usize> {
+    if pieces < 2 {
+        return Vec::new();
+    }
+    let step = src.len() / pieces;
+    let mut cuts = Vec::new();
+    let mut next_at = step;
+    let mut depth: i64 = 0;
+    // Bracket depths at which an open template literal resumes (`${ … }` nesting).
+    let mut templates: Vec<i64> = Vec::new();
+    let mut last_sig = b';';
+    let mut i = 0;
+    let n = src.len();
+    while i < n {
+        let b = src[i];
+        match b {
+            b'\n' => {
+                if depth == 0
+                    && templates.is_empty()
+                    && i + 1 >= next_at
+                    && matches!(last_sig, b';' | b'}')
+                    && src
+                        .get(i + 1)
+                        .is_some_and(|&c| c.is_ascii_alphabetic() || c == b'_' || c == b'$')
+                {
+                    cuts.push(i + 1);
+                    next_at = i + 1 + step;
+                    if cuts.len() + 1 >= pieces {
+                        break;
+                    }
+                }
+                i += 1;
+                continue;
+            }
+            b' ' | b'\t' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'/' if src.get(i + 1) == Some(&b'/') => {
+                while i < n && src[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if src.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < n && !(src[i] == b'*' && src[i + 1] == b'/') {
+                    i += 1;
+                }
+                i += 2;
+                continue;
+            }
+            b'/' if regex_may_start(last_sig) => {
+                // A regular expression literal: skip to its closing slash (classes may hold `/`).
+                i += 1;
+                let mut class = false;
+                while i < n && src[i] != b'\n' {
+                    match src[i] {
+                        b'\\' => i += 1,
+                        b'[' => class = true,
+                        b']' => class = false,
+                        b'/' if !class => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                last_sig = b'a';
+            }
+            b'\'' | b'"' => {
+                i += 1;
+                while i < n && src[i] != b && src[i] != b'\n' {
+                    if src[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                last_sig = b'a';
+            }
+            b'`' => {
+                i = skip_template(src, i + 1, &mut templates, depth);
+                last_sig = b'a';
+                continue;
+            }
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                last_sig = b;
+            }
+            b'}' if templates.last() == Some(&depth) => {
+                // The end of a `${…}`: back inside the template text.
+                templates.pop();
+                i = skip_template(src, i + 1, &mut templates, depth);
+                last_sig = b'a';
+                continue;
+            }
+            b'}' | b')' | b']' => {
+                depth -= 1;
+                last_sig = b;
+            }
+            _ => {
+                last_sig = if b.is_ascii_alphanumeric() || b == b'_' || b == b'$' {
+                    b'a'
+                } else {
+                    b
+                };
+                // `return /re/`, `typeof /re/`: a word before a slash that starts a regex.
+                if last_sig == b'a' {
+                    let start = i;
+                    while i < n
+                        && (src[i].is_ascii_alphanumeric() || src[i] == b'_' || src[i] == b'$')
+                    {
+                        i += 1;
+                    }
+                    if matches!(
+                        &src[start..i],
+                        b"return"
+                            | b"typeof"
+                            | b"case"
+                            | b"do"
+                            | b"else"
+                            | b"in"
+                            | b"of"
+                            | b"new"
+                            | b"delete"
+                            | b"void"
+                            | b"throw"
+                            | b"instanceof"
+                            | b"yield"
+                            | b"await"
+                    ) {
+                        last_sig = b'(';
+                    }
+                    continue;
+                }
+            }
+        }
+        i += 1;
+    }
+    cuts
+}
+
+/// After `last` (the previous significant byte), does `/` start a regular expression?
+fn regex_may_start(last: u8) -> bool {
+    !(last == b'a' || matches!(last, b')' | b']' | b'}'))
+}
+
+/// Skip template text from `i` to its closing backtick or to a `${` (pushing the depth to
+/// resume at); returns the index after what was consumed.
+fn skip_template(src: &[u8], mut i: usize, templates: &mut Vec<i64>, depth: i64) -> usize {
+    while i < src.len() {
+        match src[i] {
+            b'\\' => i += 2,
+            b'`' => return i + 1,
+            b'$' if src.get(i + 1) == Some(&b'{') => {
+                templates.push(depth);
+                return i + 2;
+            }
+            _ => i += 1,
+        }
+    }
+    i
 }
 
 /// Node kind ids the walk dispatches on (comparing ids, not kind strings, on every node).
@@ -104,9 +346,10 @@ const GLOBALS: &[&str] = &[
 
 /// Analyse one JavaScript/TypeScript file.
 pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
-    let Some(tree) = parse(src, dialect) else {
+    let trees = parse_pieces(src, dialect);
+    if trees.is_empty() {
         return FileAnalysis::default();
-    };
+    }
     let mut a = Analyzer {
         path,
         src,
@@ -138,25 +381,27 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
     let mut funcs = Vec::new();
     let mut objects = Vec::new();
     let mut branches = Vec::new();
-    preorder(tree.root_node(), |n| {
-        let id = n.kind_id();
-        if id == k.string || id == k.template {
-            strings.push(n);
-        } else if k.functions.contains(&id) {
-            funcs.push(n);
-        } else if mcp_file && id == k.object {
-            objects.push(n);
-        } else if mcp_file && (id == k.switch_case || id == k.if_statement) {
-            branches.push(n);
-        } else if id == k.import || id == k.assignment {
-            binders.push(n);
-        } else if id == k.declarator {
-            binders.push(n);
-            uses.push(n);
-        } else if id == k.call || id == k.new || id == k.member || id == k.subscript {
-            uses.push(n);
-        }
-    });
+    for tree in &trees {
+        preorder(tree.root_node(), |n| {
+            let id = n.kind_id();
+            if id == k.string || id == k.template {
+                strings.push(n);
+            } else if k.functions.contains(&id) {
+                funcs.push(n);
+            } else if mcp_file && id == k.object {
+                objects.push(n);
+            } else if mcp_file && (id == k.switch_case || id == k.if_statement) {
+                branches.push(n);
+            } else if id == k.import || id == k.assignment {
+                binders.push(n);
+            } else if id == k.declarator {
+                binders.push(n);
+                uses.push(n);
+            } else if id == k.call || id == k.new || id == k.member || id == k.subscript {
+                uses.push(n);
+            }
+        });
+    }
     for n in binders {
         a.bind(n);
     }
@@ -1851,6 +2096,45 @@ class S {
         assert_eq!(unescape(r"a\nb\x41\u0042\u{1F600}\'"), "a\nbAB\u{1F600}'");
         assert_eq!(unescape(r"\u{zz}"), "");
         assert_eq!(unescape("trailing\\"), "trailing");
+    }
+
+    #[test]
+    fn large_bundles_split_at_top_level_statements() {
+        // Braces, slashes and backticks in strings, templates, regexes and comments must not
+        // confuse the cut finder.
+        let unit = "function f$N(a) {\n  const re = /[/}]+\\/{/g;\n  const s = '}{' + \"{\";\n  \
+                    const t = `x ${a ? `}${'{'}` : '}'} {`;\n  // } {\n  /* { */\n  \
+                    return fetch(`https://h$N.example.net/${t}`, { s, re });\n}\n\n";
+        let mut src = String::new();
+        let mut n = 0;
+        while src.len() < 3 * SPLIT_ABOVE {
+            src.push_str(&unit.replace("$N", &n.to_string()));
+            n += 1;
+        }
+        let cuts = split_points(src.as_bytes(), 4);
+        assert_eq!(cuts.len(), 3, "{cuts:?}");
+        for &c in &cuts {
+            assert!(src[c..].starts_with("function f"), "{:?}", &src[c..c + 20]);
+        }
+        let trees = parse_pieces(src.as_bytes(), Dialect::JavaScript);
+        assert!(trees.len() > 1);
+        let a = analyze("bundle.js", src.as_bytes(), Dialect::JavaScript);
+        assert_eq!(a.findings.len(), n);
+        // Positions are the file's, not the piece's.
+        let last = a.findings.last().unwrap();
+        assert_eq!(last.line, Some((n * 9 - 2) as u32));
+    }
+
+    #[test]
+    fn bundles_without_clean_cuts_parse_whole() {
+        // One giant IIFE: no top-level boundary, one tree.
+        let mut src = String::from("(function () {\n");
+        while src.len() < 2 * SPLIT_ABOVE {
+            src.push_str("  var x = fetch('https://a.example.net/');\n");
+        }
+        src.push_str("})();\n");
+        assert!(split_points(src.as_bytes(), 4).is_empty());
+        assert_eq!(parse_pieces(src.as_bytes(), Dialect::JavaScript).len(), 1);
     }
 
     #[test]
