@@ -33,10 +33,14 @@ pub fn parse(src: &[u8], dialect: Dialect) -> Option<Tree> {
     parser.parse(src, None)
 }
 
-/// Files above this size are parsed in pieces, in parallel, when they split cleanly.
+/// Files above this size are parsed in pieces, in parallel, when they split cleanly (smaller
+/// in unit tests, so they exercise the split without megabytes of input).
+#[cfg(not(test))]
 const SPLIT_ABOVE: usize = 1 << 20;
+#[cfg(test)]
+const SPLIT_ABOVE: usize = 64 << 10;
 /// The smallest piece worth a thread of its own.
-const MIN_PIECE: usize = 256 * 1024;
+const MIN_PIECE: usize = SPLIT_ABOVE / 4;
 
 /// Parse a file, large bundles in parallel pieces cut at top-level statement boundaries.
 /// Each piece is parsed over the whole source with one included range, so every node keeps its
@@ -354,9 +358,8 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
         path,
         src,
         table: rules::javascript(),
-        bindings: HashMap::new(),
-        consts: HashMap::new(),
-        decoded: HashSet::new(),
+        scopes: Scopes::default(),
+        assigned: HashMap::new(),
         decls: HashMap::new(),
         sdk_named: false,
         findings: Vec::new(),
@@ -381,28 +384,44 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
     let mut funcs = Vec::new();
     let mut objects = Vec::new();
     let mut branches = Vec::new();
+    let file_scope = (0, src.len());
+    // Enclosing function ranges of the node being visited (function scope; `let`/`const` are
+    // treated as function-scoped too).
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for tree in &trees {
         preorder(tree.root_node(), |n| {
             let id = n.kind_id();
+            let start = n.start_byte();
+            while stack.last().is_some_and(|&(_, end)| end <= start) {
+                stack.pop();
+            }
+            let scope = stack.last().copied().unwrap_or(file_scope);
             if id == k.string || id == k.template {
                 strings.push(n);
             } else if k.functions.contains(&id) {
                 funcs.push(n);
+                binders.push((n, scope));
+                stack.push((start, n.end_byte()));
             } else if mcp_file && id == k.object {
                 objects.push(n);
             } else if mcp_file && (id == k.switch_case || id == k.if_statement) {
                 branches.push(n);
             } else if id == k.import || id == k.assignment {
-                binders.push(n);
+                binders.push((n, if id == k.import { file_scope } else { scope }));
             } else if id == k.declarator {
-                binders.push(n);
+                binders.push((n, scope));
                 uses.push(n);
             } else if id == k.call || id == k.new || id == k.member || id == k.subscript {
                 uses.push(n);
             }
         });
     }
-    for n in binders {
+    // Declare every name first (so inner names shadow outer ones), then resolve in order.
+    for &(n, scope) in &binders {
+        a.declare(n, scope, k);
+    }
+    a.scopes.finish();
+    for &(n, _) in &binders {
         a.bind(n);
     }
     for &n in &uses {
@@ -477,12 +496,10 @@ struct Analyzer<'a> {
     path: &'a str,
     src: &'a [u8],
     table: &'static RuleTable,
-    /// Local name → qualified name it stands for.
-    bindings: HashMap<String, String>,
-    /// Local name → the path or string it holds, where that is known statically.
-    consts: HashMap<String, String>,
-    /// Local names holding decoded data (`const c = Buffer.from(b, 'base64').toString()`).
-    decoded: HashSet<String>,
+    /// Declared names by scope, with what each stands for.
+    scopes: Scopes<'a>,
+    /// Names assigned an API without a declaration in sight (`x = require('cp')`), file-wide.
+    assigned: HashMap<&'a str, String>,
     /// `const name = value` declarations (MCP files only), for names and configs given by name.
     decls: HashMap<&'a str, Node<'a>>,
     /// Whether the file names an MCP SDK.
@@ -553,10 +570,13 @@ impl<'a> Analyzer<'a> {
         match n.kind() {
             "identifier" => {
                 let name = self.text(n);
-                match self.bindings.get(name) {
-                    Some(q) => Some(q.clone()),
-                    None if GLOBALS.contains(&name) => Some(name.to_string()),
-                    None => None,
+                match self.scopes.find(name, n.start_byte()) {
+                    Some(slot) => slot.q.clone(),
+                    None => match self.assigned.get(name) {
+                        Some(q) => Some(q.clone()),
+                        None if GLOBALS.contains(&name) => Some(name.to_string()),
+                        None => None,
+                    },
                 }
             }
             "member_expression" => {
@@ -568,7 +588,7 @@ impl<'a> Analyzer<'a> {
                 let prop = self.text(prop);
                 if obj.kind() == "identifier"
                     && matches!(self.text(obj), "globalThis" | "window" | "global" | "self")
-                    && !self.bindings.contains_key(self.text(obj))
+                    && self.is_free(obj)
                 {
                     return GLOBALS.contains(&prop).then(|| prop.to_string());
                 }
@@ -592,7 +612,7 @@ impl<'a> Analyzer<'a> {
                 if callee.kind() == "import"
                     || (callee.kind() == "identifier"
                         && self.text(callee) == "require"
-                        && !self.bindings.contains_key("require"))
+                        && self.is_free(callee))
                 {
                     return Some(module_name(&self.string_value(first?)?));
                 }
@@ -603,30 +623,121 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// An identifier no declaration in the file covers (a global, or `require`).
+    fn is_free(&self, id: Node) -> bool {
+        let name = self.text(id);
+        self.scopes.find(name, id.start_byte()).is_none() && !self.assigned.contains_key(name)
+    }
+
+    /// Declare the names a binder introduces, in the scope they belong to.
+    fn declare(&mut self, n: Node<'a>, scope: (usize, usize), k: &Kinds) {
+        let id = n.kind_id();
+        if k.functions.contains(&id) {
+            // A function's own name lives in the enclosing scope; its parameters in its own.
+            if matches!(
+                n.kind(),
+                "function_declaration" | "generator_function_declaration"
+            ) {
+                if let Some(name) = n.child_by_field_name("name") {
+                    self.scopes.declare(self.text(name), scope);
+                }
+            }
+            let own = (n.start_byte(), n.end_byte());
+            let params = n
+                .child_by_field_name("parameters")
+                .or_else(|| n.child_by_field_name("parameter"));
+            if let Some(p) = params {
+                self.declare_pattern(p, own);
+            }
+        } else if id == k.declarator {
+            if let Some(name) = n.child_by_field_name("name") {
+                self.declare_pattern(name, scope);
+            }
+        } else if id == k.import {
+            let mut names = Vec::new();
+            preorder_while(n, |x| {
+                if x.kind() == "identifier"
+                    && x.parent().is_some_and(|p| {
+                        p.kind() != "import_specifier"
+                            || p.child_by_field_name("alias") == Some(x)
+                            || p.child_by_field_name("alias").is_none()
+                    })
+                {
+                    names.push(self.text(x));
+                }
+                true
+            });
+            for name in names {
+                self.scopes.declare(name, scope);
+            }
+        }
+    }
+
+    /// Every name a parameter list or binding pattern declares.
+    fn declare_pattern(&mut self, p: Node<'a>, scope: (usize, usize)) {
+        if p.kind() == "identifier" {
+            self.scopes.declare(self.text(p), scope);
+            return;
+        }
+        let mut names = Vec::new();
+        let mut budget = 512;
+        preorder_while(p, |x| {
+            budget -= 1;
+            match x.kind() {
+                "identifier" | "shorthand_property_identifier_pattern" => {
+                    // Default values (`a = b`) name other things: only the left side declares.
+                    let is_default_value = x.parent().is_some_and(|par| {
+                        matches!(
+                            par.kind(),
+                            "assignment_pattern" | "object_assignment_pattern"
+                        ) && par.child_by_field_name("right") == Some(x)
+                    });
+                    if !is_default_value {
+                        names.push(self.text(x));
+                    }
+                }
+                _ => {}
+            }
+            budget > 0
+        });
+        for name in names {
+            self.scopes.declare(name, scope);
+        }
+    }
+
+    /// The slot a declaration at `at` fills.
+    fn slot_mut(&mut self, name: &str, at: usize) -> Option<&mut Slot> {
+        self.scopes.find_mut(name, at)
+    }
+
     fn bind(&mut self, n: Node) {
         match n.kind() {
             "import_statement" => self.bind_import(n),
             "variable_declarator" => {
-                let (Some(name), Some(value)) = (
-                    n.child_by_field_name("name"),
-                    n.child_by_field_name("value"),
-                ) else {
+                let Some(name) = n.child_by_field_name("name") else {
+                    return;
+                };
+                let Some(value) = n.child_by_field_name("value") else {
                     return;
                 };
                 if name.kind() == "identifier" {
-                    if matches!(
+                    let path = if matches!(
                         value.kind(),
                         "string" | "template_string" | "call_expression" | "binary_expression"
                     ) {
-                        if let Some(p) = self.static_path(value, 0) {
-                            self.consts.insert(self.text(name).to_string(), p);
-                        }
+                        self.static_path(value, 0)
+                    } else {
+                        None
+                    };
+                    let decoded = matches!(value.kind(), "call_expression" | "member_expression")
+                        && self.decoder_in(value);
+                    let q = self.qualify(value).or_else(|| self.wrapped_api(value));
+                    if let Some(slot) = self.slot_mut(self.text(name), name.start_byte()) {
+                        slot.path = path;
+                        slot.decoded = decoded;
+                        slot.q = q;
                     }
-                    if matches!(value.kind(), "call_expression" | "member_expression")
-                        && self.decoder_in(value)
-                    {
-                        self.decoded.insert(self.text(name).to_string());
-                    }
+                    return;
                 }
                 let Some(q) = self.qualify(value) else { return };
                 self.bind_pattern(name, &q);
@@ -639,8 +750,15 @@ impl<'a> Analyzer<'a> {
                     return;
                 };
                 if left.kind() == "identifier" {
-                    if let Some(q) = self.qualify(right) {
-                        self.bindings.insert(self.text(left).to_string(), q);
+                    let q = self.qualify(right).or_else(|| self.wrapped_api(right));
+                    let name = self.text(left);
+                    match self.slot_mut(name, left.start_byte()) {
+                        Some(slot) => slot.q = q,
+                        None => {
+                            if let Some(q) = q {
+                                self.assigned.insert(name, q);
+                            }
+                        }
                     }
                 }
             }
@@ -648,20 +766,46 @@ impl<'a> Analyzer<'a> {
         }
     }
 
+    /// A wrapper around a known API stands for it: `wrapWithRetry(fetch, …)`,
+    /// `promisify(exec)`, `fetchCookie(undiciFetch, jar)`.
+    fn wrapped_api(&self, value: Node) -> Option<String> {
+        let mut v = value;
+        while matches!(v.kind(), "await_expression" | "parenthesized_expression") {
+            v = v.named_child(0)?;
+        }
+        if v.kind() != "call_expression" {
+            return None;
+        }
+        let args = v.child_by_field_name("arguments")?;
+        let mut c = args.walk();
+        let found = args.named_children(&mut c).find_map(|a| {
+            if !matches!(a.kind(), "identifier" | "member_expression") {
+                return None;
+            }
+            let q = self.qualify(a)?;
+            let known = self.table.lookup(&q, false).is_some() || self.table.reads(&q);
+            known.then_some(q)
+        });
+        found
+    }
+
+    fn set_binding(&mut self, id: Node, q: String) {
+        let name = self.text(id);
+        if let Some(slot) = self.slot_mut(name, id.start_byte()) {
+            slot.q = Some(q);
+        }
+    }
+
     fn bind_pattern(&mut self, pattern: Node, q: &str) {
         match pattern.kind() {
-            "identifier" => {
-                self.bindings
-                    .insert(self.text(pattern).to_string(), q.to_string());
-            }
+            "identifier" => self.set_binding(pattern, q.to_string()),
             "object_pattern" => {
                 let mut c = pattern.walk();
                 for p in pattern.named_children(&mut c) {
                     match p.kind() {
                         "shorthand_property_identifier_pattern" => {
                             let name = self.text(p);
-                            self.bindings
-                                .insert(name.to_string(), format!("{q}.{name}"));
+                            self.set_binding(p, format!("{q}.{name}"));
                         }
                         "pair_pattern" => {
                             let (Some(key), Some(value)) =
@@ -682,8 +826,7 @@ impl<'a> Analyzer<'a> {
                             if let Some(left) = p.child_by_field_name("left") {
                                 if left.kind() == "shorthand_property_identifier_pattern" {
                                     let name = self.text(left);
-                                    self.bindings
-                                        .insert(name.to_string(), format!("{q}.{name}"));
+                                    self.set_binding(left, format!("{q}.{name}"));
                                 }
                             }
                         }
@@ -712,14 +855,10 @@ impl<'a> Analyzer<'a> {
             for part in clause.named_children(&mut c2) {
                 match part.kind() {
                     // `import x from 'm'`: the default export; for CommonJS modules the module itself.
-                    "identifier" => {
-                        self.bindings
-                            .insert(self.text(part).to_string(), module.clone());
-                    }
+                    "identifier" => self.set_binding(part, module.clone()),
                     "namespace_import" => {
                         if let Some(id) = part.named_child(0) {
-                            self.bindings
-                                .insert(self.text(id).to_string(), module.clone());
+                            self.set_binding(id, module.clone());
                         }
                     }
                     "named_imports" => {
@@ -740,7 +879,7 @@ impl<'a> Analyzer<'a> {
                             } else {
                                 format!("{module}.{imported}")
                             };
-                            self.bindings.insert(self.text(local).to_string(), q);
+                            self.set_binding(local, q);
                         }
                     }
                     _ => {}
@@ -782,9 +921,8 @@ impl<'a> Analyzer<'a> {
         let first = args.and_then(|a| a.named_child(0));
 
         // Computed require()/import(): code chosen at run time.
-        let is_require = callee.kind() == "identifier"
-            && self.text(callee) == "require"
-            && !self.bindings.contains_key("require");
+        let is_require =
+            callee.kind() == "identifier" && self.text(callee) == "require" && self.is_free(callee);
         if (is_require || callee.kind() == "import") && !is_new {
             if let Some(arg) = first {
                 if self.string_value(arg).is_none() {
@@ -830,13 +968,34 @@ impl<'a> Analyzer<'a> {
                 return;
             }
             "Function" => {
-                let f = self.finding(
-                    "js.eval.function",
-                    Category::Eval,
-                    Severity::High,
-                    n,
-                    "Function constructor builds code from strings".into(),
-                );
+                // `Function("return this")()` and friends: code that is all in the source is
+                // visible to the reviewer; code built at run time is not.
+                let constant = args.is_some_and(|a| {
+                    let mut c = a.walk();
+                    let all = a
+                        .named_children(&mut c)
+                        .filter(|x| x.kind() != "comment")
+                        .all(|x| self.string_value(x).is_some());
+                    all
+                });
+                let f = if constant {
+                    self.finding(
+                        "js.eval.function-constant",
+                        Category::Eval,
+                        Severity::Low,
+                        n,
+                        "Function constructor with constant code".into(),
+                    )
+                    .with("code", clip(args.map_or("", |a| self.text(a))))
+                } else {
+                    self.finding(
+                        "js.eval.function",
+                        Category::Eval,
+                        Severity::High,
+                        n,
+                        "Function constructor builds code from strings".into(),
+                    )
+                };
                 self.findings.push(f);
                 return;
             }
@@ -1036,6 +1195,75 @@ impl<'a> Analyzer<'a> {
     }
 }
 
+/// One declaration of a name: the scope it covers and what it holds.
+#[derive(Debug, Default)]
+struct Slot {
+    start: usize,
+    end: usize,
+    /// Index of the nearest enclosing slot of the same name.
+    parent: Option<usize>,
+    /// The API it stands for.
+    q: Option<String>,
+    /// The path or string it holds, where known statically.
+    path: Option<String>,
+    /// Whether it holds decoded data (`Buffer.from(b, 'base64').toString()`).
+    decoded: bool,
+}
+
+/// Declarations by name; a use resolves to the innermost declaration whose scope covers it, so
+/// a parameter or local named like an imported API shadows it (minified code reuses `e`, `t`…).
+#[derive(Debug, Default)]
+struct Scopes<'a> {
+    by_name: HashMap<&'a str, Vec<Slot>>,
+}
+
+impl<'a> Scopes<'a> {
+    fn declare(&mut self, name: &'a str, (start, end): (usize, usize)) {
+        self.by_name.entry(name).or_default().push(Slot {
+            start,
+            end,
+            ..Slot::default()
+        });
+    }
+
+    /// Sort each name's slots, merge redeclarations in one scope, link each slot to the one
+    /// enclosing it (scopes nest or are disjoint).
+    fn finish(&mut self) {
+        for slots in self.by_name.values_mut() {
+            slots.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+            slots.dedup_by(|b, a| a.start == b.start && a.end == b.end);
+            let mut open: Vec<usize> = Vec::new();
+            for i in 0..slots.len() {
+                while open.last().is_some_and(|&j| slots[j].end <= slots[i].start) {
+                    open.pop();
+                }
+                slots[i].parent = open.last().copied();
+                open.push(i);
+            }
+        }
+    }
+
+    fn find_index(&self, name: &str, at: usize) -> Option<(&Vec<Slot>, usize)> {
+        let slots = self.by_name.get(name)?;
+        let mut i = slots.partition_point(|s| s.start <= at).checked_sub(1)?;
+        loop {
+            if slots[i].end > at {
+                return Some((slots, i));
+            }
+            i = slots[i].parent?;
+        }
+    }
+
+    fn find(&self, name: &str, at: usize) -> Option<&Slot> {
+        self.find_index(name, at).map(|(slots, i)| &slots[i])
+    }
+
+    fn find_mut(&mut self, name: &str, at: usize) -> Option<&mut Slot> {
+        let (_, i) = self.find_index(name, at)?;
+        self.by_name.get_mut(name)?.get_mut(i)
+    }
+}
+
 /// Upper bound on how deep the static evaluation of a path expression goes.
 const MAX_EVAL_DEPTH: u32 = 8;
 /// How many calls deep a tool handler is followed through functions of the same file.
@@ -1078,7 +1306,10 @@ impl<'a> Analyzer<'a> {
                 }
                 known(out)
             }
-            "identifier" => self.consts.get(self.text(n)).cloned(),
+            "identifier" => self
+                .scopes
+                .find(self.text(n), n.start_byte())
+                .and_then(|slot| slot.path.clone()),
             "parenthesized_expression" | "await_expression" => {
                 self.static_path(n.named_child(0)?, depth + 1)
             }
@@ -1121,7 +1352,7 @@ impl<'a> Analyzer<'a> {
     /// zlib inflation, `String.fromCharCode`, or a name bound to such a value.
     fn decoder_in(&self, n: Node) -> bool {
         if n.kind() == "identifier" {
-            return self.decoded.contains(self.text(n));
+            return self.is_decoded(n);
         }
         if n.end_byte() - n.start_byte() > 4096 {
             return false;
@@ -1130,7 +1361,7 @@ impl<'a> Analyzer<'a> {
         let mut budget = 256;
         preorder_while(n, |x| {
             budget -= 1;
-            if x.kind() == "identifier" && self.decoded.contains(self.text(x)) {
+            if x.kind() == "identifier" && self.is_decoded(x) {
                 found = true;
             } else if x.kind() == "call_expression" {
                 if let Some(q) = x
@@ -1157,6 +1388,12 @@ impl<'a> Analyzer<'a> {
             !found && budget > 0
         });
         found
+    }
+
+    fn is_decoded(&self, id: Node) -> bool {
+        self.scopes
+            .find(self.text(id), id.start_byte())
+            .is_some_and(|slot| slot.decoded)
     }
 
     /// Decoded data handed to eval, Function, vm or a process: the classic hidden payload.
@@ -1826,6 +2063,10 @@ mod tests {
         assert_eq!(rules_of("eval(code)"), ["js.eval.eval"]);
         assert_eq!(rules_of("new Function('a', body)"), ["js.eval.function"]);
         assert_eq!(
+            rules_of("const g = Function('return this')()"),
+            ["js.eval.function-constant"]
+        );
+        assert_eq!(
             rules_of("setTimeout('alert(1)', 10)"),
             ["js.eval.string-timer"]
         );
@@ -2135,6 +2376,53 @@ class S {
         src.push_str("})();\n");
         assert!(split_points(src.as_bytes(), 4).is_empty());
         assert_eq!(parse_pieces(src.as_bytes(), Dialect::JavaScript).len(), 1);
+    }
+
+    #[test]
+    fn parameters_and_locals_shadow_imports_and_globals() {
+        for src in [
+            "import fetch from 'node-fetch'; function f(fetch) { return fetch(u); }",
+            "const e = Function; function g(e, t) { return e(t); }",
+            "const e = Function; const g = (e) => e('x');",
+            "const cp = require('child_process'); function h() { const cp = makeClient(); cp.exec(x); }",
+            "function fetch(u) { return cache[u]; } fetch(x);",
+            "const { exec } = require('child_process'); function run({ exec }) { exec(cmd); }",
+            "const c = Buffer.from(b, 'base64').toString(); function k(c) { eval(c); }",
+            "function q(require) { return require(name); }",
+        ] {
+            let r = rules_of(src);
+            assert!(
+                r.iter().all(|r| r != "js.network.fetch"
+                    && r != "js.eval.function"
+                    && r != "js.exec.child-process"
+                    && r != "js.obfuscation.decode-exec"
+                    && r != "js.eval.dynamic-import"),
+                "{src}: {r:?}"
+            );
+        }
+        // The outer binding still applies outside the shadowing function.
+        assert_eq!(
+            rules_of("import fetch from 'node-fetch'; function f(fetch) { fetch(u); } fetch(v);"),
+            ["js.network.fetch"]
+        );
+        // Wrappers of an API stand for it.
+        assert_eq!(
+            rules_of("import { fetch as f } from 'undici'; let fetch = retry(f, {}); fetch(u);"),
+            ["js.network.fetch"]
+        );
+        assert_eq!(
+            rules_of("const { exec } = require('child_process'); const run = promisify(exec); run('ls');"),
+            ["js.exec.child-process"]
+        );
+        // A module variable assigned in one function and used in another (bundler style).
+        assert_eq!(
+            rules_of("var fs; function init() { fs = require('fs'); } function w() { fs.writeFileSync(p, d); }"),
+            ["js.fs.write"]
+        );
+        assert_eq!(
+            rules_of("function outer() { const { spawn } = require('child_process'); return () => spawn('sh'); }"),
+            ["js.exec.child-process"]
+        );
     }
 
     #[test]

@@ -74,10 +74,7 @@ pub fn credential_location(path: &str) -> Option<&'static str> {
     {
         return Some("system account database");
     }
-    if parts.first() == Some(&"proc")
-        && matches!(last, "environ" | "mem" | "maps" | "cmdline")
-        && parts.len() == 3
-    {
+    if parts.first() == Some(&"proc") && matches!(last, "environ" | "mem") && parts.len() == 3 {
         return Some("another process's environment or memory");
     }
     if has(&["library", "keychains"])
@@ -159,6 +156,7 @@ mod tests {
             "config/environment.js",
             "/etc/hosts",
             "/proc/cpuinfo",
+            "/proc/*/cmdline",
             "README.md",
             "~/.config/app/settings.json",
             "ssh_helpers.js",
