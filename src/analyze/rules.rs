@@ -74,6 +74,11 @@ impl RuleTable {
             .map(|&i| &self.rules[i])
     }
 
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
     /// What a call of `qualified` returns, when it returns an instance of a known API.
     pub fn returns(&self, qualified: &str) -> Option<&str> {
         self.returns.get(qualified).map(String::as_str)
@@ -108,5 +113,7 @@ mod tests {
         );
         assert_eq!(t.returns("axios.create"), Some("axios"));
         assert!(t.lookup("JSON.parse", false).is_none());
+        assert_eq!(t.get("js.eval.vm").unwrap().category, Category::Eval);
+        assert!(t.get("js.nope").is_none());
     }
 }
