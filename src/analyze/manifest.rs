@@ -161,6 +161,7 @@ pub fn describe(rule: &str) -> Option<&'static str> {
 /// Scan the manifests, install hooks and shipped binaries of a package.
 pub fn scan_manifests(tree: &PackageTree) -> Vec<Finding> {
     let mut out = Vec::new();
+    let mut sources = Sources::default();
     for (path, file) in tree.iter() {
         let name = file_name(path);
         let start = out.len();
@@ -180,7 +181,7 @@ pub fn scan_manifests(tree: &PackageTree) -> Vec<Finding> {
         if name.to_ascii_lowercase().ends_with(".pth") {
             pth(path, &file.bytes, &mut out);
         }
-        native(tree, path, &file.bytes, &mut out);
+        native(tree, &mut sources, path, &file.bytes, &mut out);
     }
     out
 }
@@ -390,7 +391,34 @@ fn ext(path: &str) -> String {
         .map_or(String::new(), |(_, e)| e.to_ascii_lowercase())
 }
 
-fn native(tree: &PackageTree, path: &str, bytes: &[u8], out: &mut Vec<Finding>) {
+/// Source files by lower-case stem, built on the first WebAssembly module (one pass over the
+/// tree, however many modules follow).
+#[derive(Default)]
+struct Sources(Option<std::collections::HashMap<String, String>>);
+
+impl Sources {
+    fn find(&mut self, tree: &PackageTree, stem: &str) -> Option<&str> {
+        let map = self.0.get_or_insert_with(|| {
+            let mut m = std::collections::HashMap::new();
+            for (p, _) in tree.iter() {
+                if SOURCE_EXTS.contains(&ext(p).as_str()) {
+                    m.entry(self::stem(p).to_ascii_lowercase())
+                        .or_insert_with(|| p.to_string());
+                }
+            }
+            m
+        });
+        map.get(&stem.to_ascii_lowercase()).map(String::as_str)
+    }
+}
+
+fn native(
+    tree: &PackageTree,
+    sources: &mut Sources,
+    path: &str,
+    bytes: &[u8],
+    out: &mut Vec<Finding>,
+) {
     let ext = ext(path);
     let format = executable_format(bytes);
     if ext == "node" {
@@ -437,20 +465,18 @@ fn native(tree: &PackageTree, path: &str, bytes: &[u8], out: &mut Vec<Finding>) 
             )
             .with("extension", ext.as_str()),
         ),
-        "wasm" => wasm(tree, path, out),
+        "wasm" => wasm(tree, sources, path, out),
         "pyc" | "pyo" => bytecode(tree, path, out),
-        _ if bytes.starts_with(b"\0asm") => wasm(tree, path, out),
+        _ if bytes.starts_with(b"\0asm") => wasm(tree, sources, path, out),
         _ => {}
     }
 }
 
-fn wasm(tree: &PackageTree, path: &str, out: &mut Vec<Finding>) {
+fn wasm(tree: &PackageTree, sources: &mut Sources, path: &str, out: &mut Vec<Finding>) {
     // wasm-bindgen names its output `<crate>_bg.wasm`.
     let s = stem(path);
     let s = s.strip_suffix("_bg").unwrap_or(s);
-    let source = tree.iter().map(|(p, _)| p).find(|p| {
-        *p != path && SOURCE_EXTS.contains(&ext(p).as_str()) && stem(p).eq_ignore_ascii_case(s)
-    });
+    let source = sources.find(tree, s).map(str::to_string);
     let f = match source {
         Some(src) => Finding::new(
             "manifest.native-binary.wasm",

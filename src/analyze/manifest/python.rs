@@ -1391,8 +1391,8 @@ pub(super) fn pyproject(tree: &PackageTree, path: &str, bytes: &[u8], out: &mut 
             let msg = e.to_string();
             let first = msg.lines().next().unwrap_or("").to_string();
             let mut f = invalid("is not valid TOML".into()).with("error", clip(&first, 200));
-            if let Some(span) = e.span() {
-                f.line = Some(text[..span.start.min(text.len())].matches('\n').count() as u32 + 1);
+            if let Some(before) = e.span().and_then(|span| text.get(..span.start)) {
+                f.line = Some(before.matches('\n').count() as u32 + 1);
             }
             out.push(f);
             return;
