@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::finding::Severity;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "mcpvet",
@@ -26,8 +28,34 @@ pub enum Command {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
+    /// Compact, for a terminal (coloured only on a terminal; NO_COLOR honoured).
     Text,
+    /// The report (`mcpvet/report/v1`); an array when several specs are given.
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning); one run per package.
+    Sarif,
+    /// Markdown for a pull request comment.
+    Markdown,
+}
+
+/// The band at which `scan` exits 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl FailOn {
+    pub fn severity(self) -> Severity {
+        match self {
+            FailOn::Low => Severity::Low,
+            FailOn::Medium => Severity::Medium,
+            FailOn::High => Severity::High,
+            FailOn::Critical => Severity::Critical,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -40,6 +68,11 @@ pub struct ScanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
+
+    /// Exit 1 when a package's band reaches this level (for now: its worst finding's
+    /// severity; info counts as below low). Errors still exit 2.
+    #[arg(long, value_enum, value_name = "BAND")]
+    pub fail_on: Option<FailOn>,
 
     #[command(flatten)]
     pub fetch: FetchArgs,

@@ -1,7 +1,7 @@
 //! The `mcpvet` binary: parse arguments, call the library, map results to exit codes
 //! (0 done, 1 policy failure, 2 error).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -143,9 +143,13 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         }
     }
     let stdout = std::io::stdout();
+    let style = report::text::Style::detect(
+        stdout.is_terminal(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    );
     let mut out = stdout.lock();
     match args.format {
-        OutputFormat::Json if reports.is_empty() => {}
+        _ if reports.is_empty() => {}
         OutputFormat::Json => {
             if reports.len() == 1 && args.specs.len() == 1 {
                 report::json::to_writer(&mut out, &reports[0])?;
@@ -154,18 +158,32 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
             }
             writeln!(out)?;
         }
+        OutputFormat::Sarif => {
+            report::sarif::to_writer(&mut out, &reports)?;
+            writeln!(out)?;
+        }
+        OutputFormat::Markdown => {
+            write!(out, "{}", report::markdown::render_all(&reports))?;
+        }
         OutputFormat::Text => {
             for (i, r) in reports.iter().enumerate() {
                 if i > 0 {
                     writeln!(out)?;
                 }
-                write!(out, "{}", report::text::render(r))?;
+                write!(out, "{}", report::text::render(r, style))?;
             }
         }
     }
     out.flush()?;
+    let policy_failed = args.fail_on.is_some_and(|threshold| {
+        reports
+            .iter()
+            .any(|r| r.band().is_some_and(|band| band >= threshold.severity()))
+    });
     Ok(if failed {
         ExitCode::from(2)
+    } else if policy_failed {
+        ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })

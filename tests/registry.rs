@@ -431,13 +431,14 @@ fn package_text_never_reaches_the_terminal_raw() {
     let reg = Registry::start();
     let cache = tempfile::tempdir().unwrap();
     let evil_name = "dist/\u{1b}]0;pwned\u{7}\u{202e}sj.js";
-    let t = tgz("package", &[(evil_name, b"x")]);
+    // The file's content gives a finding, so its path appears in every format.
+    let t = tgz("package", &[(evil_name, b"eval(x)")]);
     reg.route("/esc.tgz", Route::ok(t.clone()));
     reg.route(
         "/esc",
         Route::ok(j!({"dist-tags": {"latest": "1.0.0"}, "versions": {"1.0.0": {"dist": {"tarball": "/esc.tgz", "integrity": sri512(&t)}}}}).to_string()),
     );
-    for format in ["text", "json"] {
+    for format in ["text", "json", "sarif", "markdown"] {
         let out = mcpvet(cache.path())
             .args([
                 "scan",
@@ -458,6 +459,17 @@ fn package_text_never_reaches_the_terminal_raw() {
                 json(s.as_bytes())["files"][0]["path"],
                 evil_name,
                 "escaping is lossless in JSON"
+            );
+        }
+        if format == "sarif" {
+            let log = json(s.as_bytes());
+            assert_eq!(log["version"], "2.1.0");
+            assert_eq!(log["runs"][0]["results"][0]["ruleId"], "js.eval.eval");
+        }
+        if format == "markdown" {
+            assert!(
+                s.contains(r"`dist/\u{1b}]0;pwned\u{7}\u{202e}sj.js:1`"),
+                "the path, escaped, in a code span: {s}"
             );
         }
     }

@@ -89,6 +89,11 @@ impl RuleTable {
         self.reads.contains(qualified)
     }
 
+    /// The rule with this id.
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
     /// What a call of `qualified` returns, when it returns an instance of a known API.
     pub fn returns(&self, qualified: &str) -> Option<&str> {
         self.returns.get(qualified).map(String::as_str)
@@ -125,5 +130,7 @@ mod tests {
         assert!(t.lookup("JSON.parse", false).is_none());
         assert!(t.reads("fs.promises.readFile"));
         assert!(!t.reads("fs.writeFile"));
+        assert_eq!(t.get("js.eval.vm").unwrap().category, Category::Eval);
+        assert!(t.get("js.nope").is_none());
     }
 }

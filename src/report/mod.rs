@@ -1,6 +1,8 @@
 //! The report (`mcpvet/report/v1`): one serializable value, the single source for every output.
 
 pub mod json;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use serde::Serialize;
@@ -8,7 +10,7 @@ use serde::Serialize;
 use crate::analyze::Analysis;
 use crate::archive::Unpacked;
 use crate::fetch::PackageInfo;
-use crate::finding::Finding;
+use crate::finding::{Category, Finding, Severity};
 
 pub const SCHEMA: &str = "mcpvet/report/v1";
 
@@ -173,6 +175,29 @@ pub struct Report {
 }
 
 impl Report {
+    /// The package's band for `--fail-on`. Until the risk score exists this is the worst
+    /// finding's severity; `info` findings count as below `low` (no band).
+    pub fn band(&self) -> Option<Severity> {
+        self.findings
+            .iter()
+            .map(|f| f.severity)
+            .filter(|s| *s > Severity::Info)
+            .max()
+    }
+
+    /// Findings per category, counted per severity (index: `Severity as usize`), categories in
+    /// the order of their worst finding, then by name.
+    pub fn counts(&self) -> Vec<(Category, [usize; 5])> {
+        let mut map: std::collections::BTreeMap<Category, [usize; 5]> = Default::default();
+        for f in &self.findings {
+            map.entry(f.category).or_default()[f.severity as usize] += 1;
+        }
+        let mut v: Vec<(Category, [usize; 5])> = map.into_iter().collect();
+        let worst = |c: &[usize; 5]| c.iter().rposition(|&n| n > 0).unwrap_or(0);
+        v.sort_by(|a, b| worst(&b.1).cmp(&worst(&a.1)).then(a.0.cmp(&b.0)));
+        v
+    }
+
     pub fn new(
         package: PackageInfo,
         unpacked: &Unpacked,

@@ -1,11 +1,57 @@
-//! The compact human format. Every string that came from a package or a registry is escaped.
+//! The compact human format. Every string that came from a package or a registry is escaped;
+//! colour (severity words and headings only) is added when the caller says the output is a
+//! terminal that wants it.
 
 use std::fmt::Write;
 
 use super::Report;
+use crate::finding::Severity;
 use crate::util::escape_for_terminal as esc;
 
-fn group(n: u64) -> String {
+/// How to render: plain, or with ANSI colours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    pub const PLAIN: Style = Style { color: false };
+    pub const COLOR: Style = Style { color: true };
+
+    /// Colour when stdout is a terminal and `NO_COLOR` is unset or empty (no-color.org).
+    pub fn detect(is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> Style {
+        Style {
+            color: is_terminal && no_color.is_none_or(|v| v.is_empty()),
+        }
+    }
+
+    fn paint(self, sgr: &str, s: &str) -> String {
+        if self.color {
+            format!("\x1b[{sgr}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+
+    /// A severity word padded to `width`, coloured by severity.
+    fn severity(self, s: Severity, width: usize) -> String {
+        let word = format!("{:<width$}", s.as_str());
+        let sgr = match s {
+            Severity::Critical => "1;31",
+            Severity::High => "31",
+            Severity::Medium => "33",
+            Severity::Low => "36",
+            Severity::Info => "2",
+        };
+        self.paint(sgr, &word)
+    }
+
+    fn heading(self, s: &str) -> String {
+        self.paint("1", s)
+    }
+}
+
+pub(crate) fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -17,7 +63,7 @@ fn group(n: u64) -> String {
     out
 }
 
-pub fn render(r: &Report) -> String {
+pub fn render(r: &Report, style: Style) -> String {
     let mut o = String::new();
     let p = &r.package;
     let version = if p.version.is_empty() {
@@ -25,7 +71,16 @@ pub fn render(r: &Report) -> String {
     } else {
         format!(" {}", esc(&p.version, false))
     };
-    let _ = writeln!(o, "{} {}{}", p.ecosystem, esc(&p.name, false), version);
+    let _ = writeln!(
+        o,
+        "{}",
+        style.heading(&format!(
+            "{} {}{}",
+            p.ecosystem,
+            esc(&p.name, false),
+            version
+        ))
+    );
     let status = [
         if p.verified {
             "verified"
@@ -78,29 +133,157 @@ pub fn render(r: &Report) -> String {
             esc(&f.path, false),
             f.language,
             group(f.bytes),
-            &f.sha256[..16],
+            f.sha256.get(..16).unwrap_or(&f.sha256),
             flags
         );
     }
+
     if r.findings.is_empty() {
         let _ = writeln!(o, "  findings none");
     } else {
-        let _ = writeln!(o, "  findings {}", r.findings.len());
-        for f in &r.findings {
-            let place = match (f.path.is_empty(), f.line) {
-                (true, _) => String::from("(archive)"),
-                (false, Some(line)) => format!("{}:{line}", esc(&f.path, false)),
-                (false, None) => esc(&f.path, false),
-            };
+        let counts = r.counts();
+        let mut totals = [0usize; 5];
+        for (_, c) in &counts {
+            for (t, n) in totals.iter_mut().zip(c) {
+                *t += n;
+            }
+        }
+        let breakdown: Vec<String> = [
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+        .iter()
+        .filter(|s| totals[**s as usize] > 0)
+        .map(|s| format!("{} {}", totals[*s as usize], s.as_str()))
+        .collect();
+        let _ = writeln!(
+            o,
+            "  findings {} ({})",
+            r.findings.len(),
+            breakdown.join(", ")
+        );
+        let rule_width = r
+            .findings
+            .iter()
+            .map(|f| f.rule.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(10, 44);
+        for (cat, c) in &counts {
+            let n: usize = c.iter().sum();
+            let _ = writeln!(o, "  {} ({n})", style.heading(cat.as_str()));
+            for f in r.findings.iter().filter(|f| f.category == *cat) {
+                let place = match (f.path.is_empty(), f.line) {
+                    (true, _) => String::from("(archive)"),
+                    (false, Some(line)) => format!("{}:{line}", esc(&f.path, false)),
+                    (false, None) => esc(&f.path, false),
+                };
+                let tool = f
+                    .tool
+                    .as_deref()
+                    .map(|t| format!(" [tool {}]", esc(t, false)))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    o,
+                    "    {} {:<rule_width$} {}: {}{}",
+                    style.severity(f.severity, 8),
+                    esc(&f.rule, false),
+                    place,
+                    esc(&f.message, false),
+                    tool
+                );
+            }
+        }
+    }
+
+    let caps = &r.capabilities;
+    let lists: [(&str, Vec<String>); 5] = [
+        (
+            "hosts",
+            caps.hosts
+                .iter()
+                .map(|h| {
+                    format!(
+                        "{} ({}, {})",
+                        esc(&h.host, false),
+                        esc(&h.scheme, false),
+                        esc(&h.kind, false)
+                    )
+                })
+                .collect(),
+        ),
+        ("env", caps.env.iter().map(|e| esc(e, false)).collect()),
+        ("exec", caps.exec.iter().map(|e| esc(e, false)).collect()),
+        (
+            "writes",
+            caps.fs_write.iter().map(|e| esc(e, false)).collect(),
+        ),
+        (
+            "sensitive",
+            caps.sensitive_reads.iter().map(|e| esc(e, false)).collect(),
+        ),
+    ];
+    if lists.iter().any(|(_, v)| !v.is_empty()) {
+        let _ = writeln!(o, "  {}", style.heading("capabilities"));
+        for (label, items) in &lists {
+            if !items.is_empty() {
+                let _ = writeln!(o, "    {label:<9} {}", items.join(", "));
+            }
+        }
+    }
+
+    if !r.tools.is_empty() {
+        let _ = writeln!(o, "  {} ({})", style.heading("tools"), r.tools.len());
+        let width = r
+            .tools
+            .iter()
+            .map(|t| esc(&t.name, false).chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(40);
+        for t in &r.tools {
+            let kind = serde_json::to_value(t.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let n = t.findings.len();
             let _ = writeln!(
                 o,
-                "    {:<8} {:<26} {}: {}",
-                f.severity.as_str(),
-                f.rule,
-                place,
-                esc(&f.message, false)
+                "    {:<width$}  {:<8} {:>3} finding{}  {}:{}",
+                esc(&t.name, false),
+                kind,
+                n,
+                if n == 1 { " " } else { "s" },
+                esc(&t.path, false),
+                t.line
             );
         }
     }
     o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_follows_terminal_and_no_color() {
+        use std::ffi::OsStr;
+        assert!(Style::detect(true, None).color);
+        assert!(!Style::detect(false, None).color);
+        assert!(!Style::detect(true, Some(OsStr::new("1"))).color);
+        assert!(Style::detect(true, Some(OsStr::new(""))).color);
+    }
+
+    #[test]
+    fn severity_words_pad_before_colour() {
+        assert_eq!(Style::PLAIN.severity(Severity::High, 8), "high    ");
+        assert_eq!(
+            Style::COLOR.severity(Severity::Critical, 8),
+            "\x1b[1;31mcritical\x1b[0m"
+        );
+    }
 }
