@@ -133,5 +133,6 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
                 }
             }));
     }
+    analysis.findings.extend(manifest::scan_manifests(tree));
     analysis
 }
