@@ -112,29 +112,32 @@ pub fn render(r: &Report, style: Style) -> String {
         group(r.stats.bytes),
         r.stats.elapsed_ms
     );
-    let width = r
-        .files
-        .iter()
-        .map(|f| esc(&f.path, false).chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(60);
+    // Files by language; only files with something to say are listed one by one (the JSON
+    // report lists them all).
+    let mut by_language: std::collections::BTreeMap<&str, usize> = Default::default();
     for f in &r.files {
-        let mut flags = String::new();
+        *by_language.entry(f.language).or_default() += 1;
+    }
+    let mut langs: Vec<(&str, usize)> = by_language.into_iter().collect();
+    langs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    if !langs.is_empty() {
+        let list: Vec<String> = langs.iter().map(|(l, n)| format!("{l} {n}")).collect();
+        let _ = writeln!(o, "           {}", list.join(", "));
+    }
+    for f in r.files.iter().filter(|f| f.truncated || f.executable) {
+        let mut flags = Vec::new();
         if f.truncated {
-            flags.push_str("  truncated");
+            flags.push("truncated");
         }
         if f.executable {
-            flags.push_str("  executable");
+            flags.push("executable");
         }
         let _ = writeln!(
             o,
-            "    {:<width$}  {:<12} {:>12}  {}{}",
+            "    {}  {}  {}",
             esc(&f.path, false),
             f.language,
-            group(f.bytes),
-            f.sha256.get(..16).unwrap_or(&f.sha256),
-            flags
+            flags.join(", ")
         );
     }
 
