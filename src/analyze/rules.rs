@@ -26,6 +26,9 @@ pub struct Rule {
 struct RuleFile {
     #[serde(default)]
     returns: HashMap<String, String>,
+    /// Attributes that keep an instance of a known API (`Path(p).parent` is a `pathlib.Path`).
+    #[serde(default)]
+    attributes: HashMap<String, String>,
     #[serde(default)]
     rule: Vec<Rule>,
 }
@@ -36,6 +39,7 @@ pub struct RuleTable {
     calls: HashMap<String, usize>,
     news: HashMap<String, usize>,
     returns: HashMap<String, String>,
+    attributes: HashMap<String, String>,
 }
 
 impl RuleTable {
@@ -57,6 +61,7 @@ impl RuleTable {
             calls,
             news,
             returns: file.returns,
+            attributes: file.attributes,
         })
     }
 
@@ -78,6 +83,16 @@ impl RuleTable {
     pub fn returns(&self, qualified: &str) -> Option<&str> {
         self.returns.get(qualified).map(String::as_str)
     }
+
+    /// What an attribute access `qualified` stands for, when it keeps an instance of a known API.
+    pub fn attribute(&self, qualified: &str) -> Option<&str> {
+        self.attributes.get(qualified).map(String::as_str)
+    }
+
+    /// The rule with this id (analyzers switch rules on argument checks, e.g. `shell=True`).
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
 }
 
 /// The JavaScript/TypeScript table, parsed once.
@@ -88,6 +103,16 @@ pub fn javascript() -> &'static RuleTable {
         // build defect, not an input error.
         RuleTable::parse(include_str!("../../assets/rules/javascript.toml"))
             .expect("assets/rules/javascript.toml is valid")
+    })
+}
+
+/// The Python table, parsed once.
+pub fn python() -> &'static RuleTable {
+    static TABLE: OnceLock<RuleTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        // Shipped in the binary and checked by a unit test, like the JavaScript table.
+        RuleTable::parse(include_str!("../../assets/rules/python.toml"))
+            .expect("assets/rules/python.toml is valid")
     })
 }
 
@@ -108,5 +133,60 @@ mod tests {
         );
         assert_eq!(t.returns("axios.create"), Some("axios"));
         assert!(t.lookup("JSON.parse", false).is_none());
+    }
+
+    #[test]
+    fn shipped_python_table_parses() {
+        let t = python();
+        assert_eq!(
+            t.lookup("subprocess.run", false).unwrap().id,
+            "py.exec.subprocess"
+        );
+        assert_eq!(
+            t.lookup("requests.Session.get", false).unwrap().category,
+            Category::Network
+        );
+        assert_eq!(t.returns("requests.Session"), Some("requests.Session"));
+        assert_eq!(t.returns("httpx.AsyncClient"), Some("httpx.AsyncClient"));
+        assert_eq!(t.attribute("pathlib.Path.parent"), Some("pathlib.Path"));
+        assert!(t.lookup("json.loads", false).is_none());
+        assert!(t.lookup("ast.literal_eval", false).is_none());
+        // Rules the analyzer switches to or refines by id.
+        for id in [
+            "py.exec.shell",
+            "py.env.read",
+            "py.env.computed",
+            "py.env.whole",
+            "py.env.object",
+            "py.fs.open-write",
+            "py.sensitive.read",
+            "py.eval.dynamic-import",
+            "py.eval.yaml-load",
+        ] {
+            assert!(t.rule(id).is_some(), "{id}");
+        }
+        assert_eq!(
+            t.rule("py.exec.shell").unwrap().severity,
+            Severity::Critical
+        );
+    }
+
+    #[test]
+    fn each_api_has_one_rule() {
+        for (name, text) in [
+            ("js.", include_str!("../../assets/rules/javascript.toml")),
+            ("py.", include_str!("../../assets/rules/python.toml")),
+        ] {
+            let file: RuleFile = toml::from_str(text).unwrap();
+            let mut seen = std::collections::HashMap::new();
+            for r in &file.rule {
+                assert!(r.id.starts_with(name), "{}", r.id);
+                for c in r.calls.iter().chain(&r.news) {
+                    if let Some(other) = seen.insert(c.clone(), r.id.clone()) {
+                        assert_eq!(other, r.id, "{name}: {c} in two rules");
+                    }
+                }
+            }
+        }
     }
 }
