@@ -6,6 +6,7 @@
 
 pub mod js;
 pub mod lang;
+pub mod python;
 pub mod rules;
 pub mod sensitive;
 
