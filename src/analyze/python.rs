@@ -7,6 +7,7 @@
 //! decorators and low-level `types.Tool(...)` declarations, with the findings each handler
 //! reaches through the functions of this file it calls.
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -189,6 +190,10 @@ const ENV_COPIERS: &[&str] = &[
 /// generated code nests deeply and this must never overflow the stack.
 const MAX_EXPR_DEPTH: u32 = 48;
 
+/// Work allowed for reducing one path expression: names can refer to themselves
+/// (`p = os.path.join(p, p)`), and each step may branch.
+const PATH_FUEL: u32 = 512;
+
 /// How many calls deep a handler's reach is followed through functions of the same file.
 const MAX_CALL_DEPTH: u32 = 8;
 
@@ -214,6 +219,7 @@ pub fn analyze(path: &str, src: &[u8]) -> FileAnalysis {
         func_of_node: HashMap::new(),
         findings: Vec::new(),
         finding_pos: Vec::new(),
+        fuel: Cell::new(0),
     };
     let sites = a.collect(tree.root_node());
     for g in &sites.globals {
@@ -350,6 +356,8 @@ struct Analyzer<'a, 't> {
     findings: Vec<Finding>,
     /// Start byte of each finding, for mapping findings to handlers.
     finding_pos: Vec<usize>,
+    /// What is left of [`PATH_FUEL`] for the path being reduced.
+    fuel: Cell<u32>,
 }
 
 impl<'a, 't> Analyzer<'a, 't> {
@@ -1066,9 +1074,11 @@ impl<'a, 't> Analyzer<'a, 't> {
     /// A path expression reduced to a string: literals, joins, `~` for the home directory,
     /// `*` for parts only known at run time. `None` when nothing about it is static.
     fn reduce_path(&self, n: Node, scope: u32, depth: u32) -> Option<String> {
-        if depth > MAX_EXPR_DEPTH {
+        let fuel = self.fuel.get();
+        if depth > MAX_EXPR_DEPTH || fuel == 0 {
             return None;
         }
+        self.fuel.set(fuel - 1);
         let (k, f) = (self.k, self.f);
         let id = n.kind_id();
         if id == k.string || id == k.concatenated_string {
@@ -1318,9 +1328,15 @@ impl<'a, 't> Analyzer<'a, 't> {
         }
     }
 
+    /// A path reduced statically (see [`Self::reduce_path`]), with fresh fuel.
+    fn static_path(&self, n: Node, scope: u32) -> Option<String> {
+        self.fuel.set(PATH_FUEL);
+        self.reduce_path(n, scope, 0)
+    }
+
     /// A path for evidence: reduced statically, else the static prefix of a string.
     fn path_text(&self, n: Node, scope: u32) -> Option<String> {
-        self.reduce_path(n, scope, 0)
+        self.static_path(n, scope)
             .or_else(|| self.render(n, Holes::Prefix, scope, 0))
     }
 
@@ -1525,7 +1541,7 @@ impl<'a, 't> Analyzer<'a, 't> {
     }
 
     fn sensitive_read(&mut self, s: &Site<'t>, path: Node<'t>, api: &str) {
-        let Some(p) = self.reduce_path(path, s.scope, 0) else {
+        let Some(p) = self.static_path(path, s.scope) else {
             return;
         };
         let Some(location) = credential_location(&p) else {
@@ -1973,7 +1989,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             if id == k.if_statement {
                 if let Some(names) = n
                     .child_by_field_id(f.condition)
-                    .and_then(|c| self.name_test(c, param))
+                    .and_then(|c| self.name_test(c, param, 0))
                 {
                     if let Some(b) = n.child_by_field_id(f.consequence) {
                         regions.push(Region {
@@ -1987,7 +2003,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                             (
                                 alt.child_by_field_id(f.consequence),
                                 alt.child_by_field_id(f.condition)
-                                    .and_then(|c| self.name_test(c, param)),
+                                    .and_then(|c| self.name_test(c, param, 0)),
                             )
                         } else if alt.kind_id() == k.else_clause {
                             (alt.child_by_field_id(f.body), None)
@@ -2030,19 +2046,22 @@ impl<'a, 't> Analyzer<'a, 't> {
 
     /// The tool names a condition tests the dispatch parameter against, when that is all it
     /// tests.
-    fn name_test(&self, cond: Node, param: &str) -> Option<Vec<String>> {
+    fn name_test(&self, cond: Node, param: &str, depth: u32) -> Option<Vec<String>> {
+        if depth > MAX_EXPR_DEPTH {
+            return None;
+        }
         let k = self.k;
         let id = cond.kind_id();
         if id == k.parenthesized {
-            return self.name_test(cond.named_child(0)?, param);
+            return self.name_test(cond.named_child(0)?, param, depth + 1);
         }
         if id == k.boolean_operator {
             let op = cond.child_by_field_id(self.f.operator)?;
             if op.kind() != "or" {
                 return None;
             }
-            let mut l = self.name_test(cond.child_by_field_id(self.f.left)?, param)?;
-            l.extend(self.name_test(cond.child_by_field_id(self.f.right)?, param)?);
+            let mut l = self.name_test(cond.child_by_field_id(self.f.left)?, param, depth + 1)?;
+            l.extend(self.name_test(cond.child_by_field_id(self.f.right)?, param, depth + 1)?);
             return Some(l);
         }
         if id != k.comparison_operator || cond.named_child_count() != 2 {
@@ -3316,6 +3335,14 @@ async def call_tool(name: str, arguments: dict):
             b"x = '\\".to_vec(),
             b"x = 'a\xffb'\nopen('\xff', 'w')".to_vec(),
             b"a = b\nb = a\nopen(a)\nopen(b, 'w')".to_vec(),
+            // Self-referring names must not make path reduction explode.
+            b"a = a + a\nopen(a)\nopen(a / a, 'w')".to_vec(),
+            b"import os\np = os.path.join(p, p, p, p)\nopen(p)\nos.remove(p)".to_vec(),
+            format!(
+                "from mcp.server import Server\nserver = Server('x')\n@server.call_tool()\nasync def h(name, a):\n    if {}:\n        pass\n",
+                vec!["name == 'x'"; 5_000].join(" or ")
+            )
+            .into_bytes(),
         ];
         let mut nested = String::new();
         for depth in 0..2_000 {
@@ -3326,7 +3353,13 @@ async def call_tool(name: str, arguments: dict):
         nested.push_str("eval(x)\n");
         inputs.push(nested.into_bytes());
         for input in inputs {
+            let started = std::time::Instant::now();
             let _ = analyze("bad.py", &input);
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(20),
+                "{}",
+                String::from_utf8_lossy(&input[..input.len().min(80)])
+            );
         }
         // Deep nesting still finds what it can.
         let deep = format!(
