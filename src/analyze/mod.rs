@@ -1,4 +1,5 @@
-//! Analysis of a package tree: per file, in parallel, tree-sitter for JavaScript and TypeScript.
+//! Analysis of a package tree: per file, in parallel, tree-sitter for JavaScript, TypeScript
+//! and Python.
 //!
 //! Each language analyzer turns one file into a [`FileAnalysis`]: its findings, the MCP surface
 //! (tools, prompts, resources) it declares with the findings each handler reaches, and the string
@@ -7,6 +8,7 @@
 pub mod js;
 pub mod lang;
 pub mod manifest;
+pub mod python;
 pub mod rules;
 pub mod sensitive;
 
@@ -75,21 +77,38 @@ pub struct Analysis {
     pub analyzed: std::collections::HashSet<String>,
 }
 
-fn dialect(language: &str) -> Option<js::Dialect> {
-    match language {
-        "javascript" => Some(js::Dialect::JavaScript),
-        "typescript" => Some(js::Dialect::TypeScript),
-        "tsx" => Some(js::Dialect::Tsx),
-        _ => None,
+/// Which analyzer reads a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Job {
+    Js(js::Dialect),
+    Python,
+}
+
+impl Job {
+    fn of(language: &str) -> Option<Job> {
+        match language {
+            "javascript" => Some(Job::Js(js::Dialect::JavaScript)),
+            "typescript" => Some(Job::Js(js::Dialect::TypeScript)),
+            "tsx" => Some(Job::Js(js::Dialect::Tsx)),
+            "python" => Some(Job::Python),
+            _ => None,
+        }
+    }
+
+    fn run(self, path: &str, bytes: &[u8]) -> FileAnalysis {
+        match self {
+            Job::Js(d) => js::analyze(path, bytes, d),
+            Job::Python => python::analyze(path, bytes),
+        }
     }
 }
 
 /// Analyse every file the engine understands, spreading files over the available cores.
 pub fn analyze(tree: &PackageTree) -> Analysis {
-    let jobs: Vec<(&str, &[u8], js::Dialect)> = tree
+    let jobs: Vec<(&str, &[u8], Job)> = tree
         .iter()
         .filter_map(|(path, f)| {
-            dialect(lang::guess(path, &f.bytes)).map(|d| (path, f.bytes.as_slice(), d))
+            Job::of(lang::guess(path, &f.bytes)).map(|j| (path, f.bytes.as_slice(), j))
         })
         .collect();
     let next = AtomicUsize::new(0);
@@ -101,10 +120,10 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(path, bytes, d)) = jobs.get(i) else {
+                let Some(&(path, bytes, job)) = jobs.get(i) else {
                     break;
                 };
-                let found = js::analyze(path, bytes, d);
+                let found = job.run(path, bytes);
                 if let Ok(mut r) = results.lock() {
                     r.push((i, found));
                 }
@@ -135,4 +154,47 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
     }
     analysis.findings.extend(manifest::scan_manifests(tree));
     analysis
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::archive::PackageFile;
+
+    fn file(text: &str) -> PackageFile {
+        PackageFile {
+            bytes: text.as_bytes().to_vec(),
+            size: text.len() as u64,
+            truncated: false,
+            executable: false,
+        }
+    }
+
+    #[test]
+    fn javascript_and_python_files_are_analyzed() {
+        let mut tree = PackageTree::new();
+        tree.insert("pkg/index.js", file("eval(x)"));
+        tree.insert("pkg/server.py", file("import os\nos.system(c)"));
+        tree.insert(
+            "bin/tool",
+            file("#!/usr/bin/env python3\nimport pickle\npickle.loads(b)"),
+        );
+        tree.insert("README.md", file("eval(x) and os.system(c)"));
+        let a = analyze(&tree);
+        let mut found: Vec<(&str, &str)> = a
+            .findings
+            .iter()
+            .map(|f| (f.path.as_str(), f.rule.as_str()))
+            .collect();
+        found.sort();
+        assert_eq!(
+            found,
+            [
+                ("bin/tool", "py.eval.deserialize"),
+                ("pkg/index.js", "js.eval.eval"),
+                ("pkg/server.py", "py.exec.shell"),
+            ]
+        );
+        assert!(a.analyzed.contains("pkg/server.py") && !a.analyzed.contains("README.md"));
+    }
 }

@@ -32,6 +32,9 @@ struct Reads {
 struct RuleFile {
     #[serde(default)]
     returns: HashMap<String, String>,
+    /// Attributes that keep an instance of a known API (`Path(p).parent` is a `pathlib.Path`).
+    #[serde(default)]
+    attributes: HashMap<String, String>,
     #[serde(default)]
     reads: Reads,
     #[serde(default)]
@@ -45,6 +48,7 @@ pub struct RuleTable {
     news: HashMap<String, usize>,
     returns: HashMap<String, String>,
     reads: std::collections::HashSet<String>,
+    attributes: HashMap<String, String>,
 }
 
 impl RuleTable {
@@ -67,6 +71,7 @@ impl RuleTable {
             news,
             returns: file.returns,
             reads: file.reads.calls.into_iter().collect(),
+            attributes: file.attributes,
         })
     }
 
@@ -89,7 +94,7 @@ impl RuleTable {
         self.reads.contains(qualified)
     }
 
-    /// The rule with this id.
+    /// The rule with this id (analyzers switch rules on argument checks, e.g. `shell=True`).
     pub fn get(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|r| r.id == id)
     }
@@ -97,6 +102,11 @@ impl RuleTable {
     /// What a call of `qualified` returns, when it returns an instance of a known API.
     pub fn returns(&self, qualified: &str) -> Option<&str> {
         self.returns.get(qualified).map(String::as_str)
+    }
+
+    /// What an attribute access `qualified` stands for, when it keeps an instance of a known API.
+    pub fn attribute(&self, qualified: &str) -> Option<&str> {
+        self.attributes.get(qualified).map(String::as_str)
     }
 }
 
@@ -108,6 +118,16 @@ pub fn javascript() -> &'static RuleTable {
         // build defect, not an input error.
         RuleTable::parse(include_str!("../../assets/rules/javascript.toml"))
             .expect("assets/rules/javascript.toml is valid")
+    })
+}
+
+/// The Python table, parsed once.
+pub fn python() -> &'static RuleTable {
+    static TABLE: OnceLock<RuleTable> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        // Shipped in the binary and checked by a unit test, like the JavaScript table.
+        RuleTable::parse(include_str!("../../assets/rules/python.toml"))
+            .expect("assets/rules/python.toml is valid")
     })
 }
 
@@ -132,5 +152,60 @@ mod tests {
         assert!(!t.reads("fs.writeFile"));
         assert_eq!(t.get("js.eval.vm").unwrap().category, Category::Eval);
         assert!(t.get("js.nope").is_none());
+    }
+
+    #[test]
+    fn shipped_python_table_parses() {
+        let t = python();
+        assert_eq!(
+            t.lookup("subprocess.run", false).unwrap().id,
+            "py.exec.subprocess"
+        );
+        assert_eq!(
+            t.lookup("requests.Session.get", false).unwrap().category,
+            Category::Network
+        );
+        assert_eq!(t.returns("requests.Session"), Some("requests.Session"));
+        assert_eq!(t.returns("httpx.AsyncClient"), Some("httpx.AsyncClient"));
+        assert_eq!(t.attribute("pathlib.Path.parent"), Some("pathlib.Path"));
+        assert!(t.lookup("json.loads", false).is_none());
+        assert!(t.lookup("ast.literal_eval", false).is_none());
+        // Rules the analyzer switches to or refines by id.
+        for id in [
+            "py.exec.shell",
+            "py.env.read",
+            "py.env.computed",
+            "py.env.whole",
+            "py.env.object",
+            "py.fs.open-write",
+            "py.sensitive.read",
+            "py.eval.dynamic-import",
+            "py.eval.yaml-load",
+        ] {
+            assert!(t.get(id).is_some(), "{id}");
+        }
+        assert_eq!(
+            t.get("py.exec.shell").unwrap().severity,
+            Severity::Critical
+        );
+    }
+
+    #[test]
+    fn each_api_has_one_rule() {
+        for (name, text) in [
+            ("js.", include_str!("../../assets/rules/javascript.toml")),
+            ("py.", include_str!("../../assets/rules/python.toml")),
+        ] {
+            let file: RuleFile = toml::from_str(text).unwrap();
+            let mut seen = std::collections::HashMap::new();
+            for r in &file.rule {
+                assert!(r.id.starts_with(name), "{}", r.id);
+                for c in r.calls.iter().chain(&r.news) {
+                    if let Some(other) = seen.insert(c.clone(), r.id.clone()) {
+                        assert_eq!(other, r.id, "{name}: {c} in two rules");
+                    }
+                }
+            }
+        }
     }
 }

@@ -37,7 +37,7 @@ pub struct FileEntry {
     pub bytes: u64,
     /// sha256 of the bytes kept (the whole file unless `truncated`).
     pub sha256: String,
-    /// Whether an analyzer read this file (JavaScript and TypeScript so far).
+    /// Whether an analyzer read this file (JavaScript, TypeScript and Python so far).
     pub analyzed: bool,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,

@@ -102,8 +102,13 @@ pub fn rule_description(id: &str) -> Option<String> {
     if let Some(d) = crate::analyze::manifest::describe(id) {
         return Some(d.to_string());
     }
-    if let Some(r) = crate::analyze::rules::javascript().get(id) {
-        return Some(r.message.clone());
+    for table in [
+        crate::analyze::rules::javascript(),
+        crate::analyze::rules::python(),
+    ] {
+        if let Some(r) = table.get(id) {
+            return Some(r.message.clone());
+        }
     }
     BUILTIN_RULES
         .iter()
