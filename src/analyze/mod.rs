@@ -4,6 +4,7 @@
 //! (tools, prompts, resources) it declares with the findings each handler reaches, and the string
 //! literals it holds (for the endpoint and obfuscation checks that run on every language alike).
 
+pub mod hosts;
 pub mod js;
 pub mod lang;
 pub mod rules;
