@@ -9,6 +9,7 @@ pub mod js;
 pub mod lang;
 pub mod rules;
 pub mod sensitive;
+pub mod text;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
