@@ -5,6 +5,7 @@
 //! literals it holds (for the endpoint and obfuscation checks that run on every language alike).
 
 pub mod hosts;
+pub mod injection;
 pub mod js;
 pub mod lang;
 pub mod rules;

@@ -336,7 +336,7 @@ fn char_before(b: &[u8], i: usize) -> Option<char> {
 }
 
 /// Emoji and pictographs (the characters a zero-width joiner legitimately joins).
-fn pictographic(cp: u32) -> bool {
+pub(crate) fn pictographic(cp: u32) -> bool {
     matches!(cp,
         0x00a9 | 0x00ae | 0x203c | 0x2049 | 0x2122 | 0x2139 | 0x2190..=0x21ff | 0x2300..=0x23ff
         | 0x24c2 | 0x25a0..=0x27bf | 0x2934 | 0x2935 | 0x2b00..=0x2bff | 0x3030 | 0x303d
@@ -344,13 +344,13 @@ fn pictographic(cp: u32) -> bool {
 }
 
 /// Scripts where ZWJ/ZWNJ shape ordinary words (Arabic, Persian, Syriac, Indic, Southeast Asian).
-fn joining_script(cp: u32) -> bool {
+pub(crate) fn joining_script(cp: u32) -> bool {
     matches!(cp,
         0x0600..=0x08ff | 0x0900..=0x0dff | 0x0f00..=0x0fff | 0x1000..=0x109f | 0x1780..=0x17ff
         | 0xa8e0..=0xa8ff | 0xfb50..=0xfdff | 0xfe70..=0xfeff | 0x11000..=0x111ff)
 }
 
-fn rtl_letter(c: char) -> bool {
+pub(crate) fn rtl_letter(c: char) -> bool {
     matches!(c as u32, 0x0590..=0x08ff | 0xfb1d..=0xfdff | 0xfe70..=0xfefc | 0x10800..=0x10fff | 0x1e800..=0x1efff)
 }
 
