@@ -5,12 +5,15 @@
 //! (tools, prompts, resources) it declares with the findings each handler reaches, and the string
 //! literals it holds (for the endpoint and obfuscation checks that run on every language alike).
 
+pub mod hosts;
+pub mod injection;
 pub mod js;
 pub mod lang;
 pub mod manifest;
 pub mod python;
 pub mod rules;
 pub mod sensitive;
+pub mod text;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
