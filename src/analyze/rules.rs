@@ -184,10 +184,7 @@ mod tests {
         ] {
             assert!(t.get(id).is_some(), "{id}");
         }
-        assert_eq!(
-            t.get("py.exec.shell").unwrap().severity,
-            Severity::Critical
-        );
+        assert_eq!(t.get("py.exec.shell").unwrap().severity, Severity::Critical);
     }
 
     #[test]

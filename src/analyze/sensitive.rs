@@ -22,8 +22,16 @@ pub fn credential_location(path: &str) -> Option<&'static str> {
     {
         return Some("SSH keys");
     }
-    if parts.contains(&".aws") {
-        return Some("AWS credentials");
+    // `~/.aws` itself, its credentials and config, and the SSO and CLI token caches; not
+    // other tools' files kept under it.
+    if let Some(i) = parts.iter().position(|p| *p == ".aws") {
+        let rest = &parts[i + 1..];
+        if matches!(
+            rest,
+            [] | ["credentials" | "config"] | ["sso" | "cli", "cache", ..] | ["*", ..]
+        ) {
+            return Some("AWS credentials");
+        }
     }
     if parts.contains(&".kube") || last == "kubeconfig" {
         return Some("Kubernetes config");
@@ -118,6 +126,9 @@ mod tests {
             loc("C:\\Users\\u\\.aws\\credentials"),
             Some("AWS credentials")
         );
+        assert_eq!(loc("~/.aws/config"), Some("AWS credentials"));
+        assert_eq!(loc("~/.aws/sso/cache/x.json"), Some("AWS credentials"));
+        assert_eq!(loc("~/.aws"), Some("AWS credentials"));
         assert_eq!(loc("~/.npmrc"), Some("npm credentials"));
         assert_eq!(loc("~/.pypirc"), Some("PyPI credentials"));
         assert_eq!(loc(".env"), Some("dotenv secrets"));
@@ -157,6 +168,7 @@ mod tests {
             "/etc/hosts",
             "/proc/cpuinfo",
             "/proc/*/cmdline",
+            "~/.aws/aws-api-mcp/mcp-security-policy.json",
             "README.md",
             "~/.config/app/settings.json",
             "ssh_helpers.js",

@@ -754,10 +754,13 @@ impl<'a> Hidden<'a> {
         }
         let ctx = self.ctx(pos);
         let esc = b == 0x1b;
-        let severity = if esc && self.class.is_source() {
-            Severity::High
-        } else {
-            Severity::Medium
+        // ESC starts terminal sequences and backspace/DEL overwrite what was shown; other C0
+        // controls turn up in bundled regexes and string tables, worth a look but rarely more.
+        let severity = match (esc, self.class.is_source()) {
+            (true, true) => Severity::High,
+            (true, false) => Severity::Medium,
+            (false, _) if matches!(b, 0x08 | 0x7f) => Severity::Medium,
+            (false, _) => Severity::Low,
         };
         let bytes = self.bytes;
         let hit = self.record(Kind::Control, pos, &[b as u32], severity, ctx);
@@ -865,8 +868,10 @@ impl<'a> Hidden<'a> {
                 let vs = |c: u32| matches!(c, 0xfe00..=0xfe0f | 0xe0100..=0xe01ef);
                 let (end, cps) = self.run(pos, vs);
                 // One selector picks a glyph (❤️, 葛󠄀); a run of them carries data, a byte each.
-                if cps.len() >= 2 {
-                    let ctx = self.ctx(pos);
+                let ctx = self.ctx(pos);
+                // Prose doubles a selector by accident (❤️️); data needs longer runs.
+                let min = if ctx == Ctx::Prose { 8 } else { 2 };
+                if cps.len() >= min {
                     let sev = if cps.len() >= 16 {
                         Severity::Critical
                     } else if ctx == Ctx::Prose {
@@ -1562,6 +1567,12 @@ fn decode_head(run: &[u8]) -> Option<(Vec<u8>, &'static str)> {
         Some(p) => &head[..p],
         None => head,
     };
+    // Encoded bytes use the whole alphabet: upper and lower case and digits. Word lists
+    // squeezed together (`aaa1rp3bb0ott3…`, a TLD table) do not.
+    let has = |f: fn(&u8) -> bool| body.iter().any(f);
+    if !(has(u8::is_ascii_uppercase) && has(u8::is_ascii_lowercase) && has(u8::is_ascii_digit)) {
+        return None;
+    }
     let n = body.len() & !3;
     let urlsafe = body.iter().any(|&b| b == b'-' || b == b'_');
     let engine = if urlsafe {
@@ -1874,6 +1885,10 @@ pub fn literal_findings(path: &str, lit: &StringLit) -> Vec<Finding> {
             return Vec::new();
         }
     }
+    // Random tokens have no spaces; prose, templates and user agents do (and reach 5.2 bits).
+    if v.contains(char::is_whitespace) {
+        return Vec::new();
+    }
     let e = entropy(v.as_bytes());
     if e <= 5.2 {
         return Vec::new();
@@ -2161,6 +2176,10 @@ mod tests {
             Severity::Medium
         );
         assert_eq!(one("notes.txt", "a\0b").evidence["codepoints"], "U+0000");
+        assert_eq!(
+            one("bundle.js", "var r = /[\u{1}-\u{7}]/;").severity,
+            Severity::Low
+        );
         assert_eq!(one("a.py", "x = 1 \u{8}\u{8}").severity, Severity::Medium);
         assert_eq!(
             one("a.md", "del \u{7f}").rule,

@@ -257,7 +257,16 @@ impl Report {
                 }
             })
             .collect();
-        let capabilities = Capabilities::from_findings(&findings);
+        let mut capabilities = Capabilities::from_findings(&findings);
+        capabilities.hosts = analysis
+            .hosts
+            .into_iter()
+            .map(|h| HostEntry {
+                host: h.host,
+                scheme: h.scheme,
+                kind: h.kind.as_str().to_string(),
+            })
+            .collect();
         Report {
             schema: SCHEMA,
             tool: ToolInfo::default(),
