@@ -371,9 +371,14 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
         .iter()
         .any(|needle| contains(src, needle.as_bytes()));
     let mcp_file = sdk_named
-        || ["registerTool", "registerPrompt", "registerResource"]
-            .iter()
-            .any(|needle| contains(src, needle.as_bytes()));
+        || [
+            "registerTool",
+            "registerPrompt",
+            "registerResource",
+            "inputSchema",
+        ]
+        .iter()
+        .any(|needle| contains(src, needle.as_bytes()));
     a.sdk_named = sdk_named;
     // One walk collects the nodes of interest in document order; bindings are resolved first
     // (imports, require, aliases, destructuring), then calls and environment reads classified.
@@ -439,6 +444,23 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
             })
         })
         .collect();
+    // Top-level string constants, for surface names other files give by constant.
+    let constants: Vec<(String, String)> = binders
+        .iter()
+        .filter(|&&(n, scope)| scope == file_scope && n.kind_id() == k.declarator)
+        .filter_map(|&(n, _)| {
+            let name = n.child_by_field_name("name")?;
+            let value = n.child_by_field_name("value")?;
+            if name.kind() != "identifier" || !matches!(value.kind(), "string" | "template_string")
+            {
+                return None;
+            }
+            let v = a.string_value(value)?;
+            (!v.is_empty() && v.len() <= 200).then(|| (a.text(name).to_string(), v))
+        })
+        .collect();
+    let mut name_refs = Vec::new();
+    let mut dispatch = Vec::new();
     let surface = if mcp_file {
         for &d in &uses {
             if d.kind_id() != k.declarator {
@@ -458,7 +480,10 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
             .copied()
             .filter(|n| n.kind_id() == k.call)
             .collect();
-        a.surface(&calls, &funcs, &objects, &branches)
+        let found = a.surface(&calls, &funcs, &objects, &branches);
+        name_refs = found.name_refs;
+        dispatch = found.dispatch;
+        found.surface
     } else {
         Vec::new()
     };
@@ -466,6 +491,9 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
         findings: a.findings,
         surface,
         strings,
+        constants,
+        name_refs,
+        dispatch,
     }
 }
 
@@ -1264,6 +1292,13 @@ impl<'a> Scopes<'a> {
     }
 }
 
+/// The MCP surface of one file, with what other files may resolve.
+struct FoundInFile {
+    surface: Vec<Surface>,
+    name_refs: Vec<(usize, String)>,
+    dispatch: Vec<(String, Vec<usize>)>,
+}
+
 /// Upper bound on how deep the static evaluation of a path expression goes.
 const MAX_EVAL_DEPTH: u32 = 8;
 /// How many calls deep a tool handler is followed through functions of the same file.
@@ -1528,7 +1563,7 @@ impl<'a> Analyzer<'a> {
         funcs: &[Node],
         objects: &[Node],
         branches: &[Node],
-    ) -> Vec<Surface> {
+    ) -> FoundInFile {
         let mut by_name: HashMap<&str, Vec<(usize, usize)>> = HashMap::new();
         for f in funcs {
             if let Some(name) = self.function_name(*f) {
@@ -1559,9 +1594,13 @@ impl<'a> Analyzer<'a> {
             .collect();
 
         let mut found: Vec<(Surface, Vec<(usize, usize)>)> = Vec::new();
+        let mut name_refs = Vec::new();
         for &c in calls {
-            if let Some(s) = self.surface_call(c, &by_name) {
-                found.push(s);
+            if let Some((s, ranges, name_ref)) = self.surface_call(c, &by_name) {
+                if let Some(r) = name_ref {
+                    name_refs.push((found.len(), r));
+                }
+                found.push((s, ranges));
             }
         }
         for &o in objects {
@@ -1606,7 +1645,51 @@ impl<'a> Analyzer<'a> {
             }
             out.push(s);
         }
-        out
+        // Dispatch branches, for tools declared in other files.
+        let mut dispatch = Vec::new();
+        for &b in branches {
+            let Some(name) = self.branch_name(b) else {
+                continue;
+            };
+            let body = if b.kind() == "if_statement" {
+                b.child_by_field_name("consequence").unwrap_or(b)
+            } else {
+                b
+            };
+            let reaches = reach(
+                &[(body.start_byte(), body.end_byte())],
+                &at,
+                &named_calls,
+                &by_name,
+            );
+            if !reaches.is_empty() {
+                dispatch.push((name, reaches));
+            }
+        }
+        FoundInFile {
+            surface: out,
+            name_refs,
+            dispatch,
+        }
+    }
+
+    /// The tool name a `case "x":` or `if (name === "x")` branch dispatches on.
+    fn branch_name(&self, b: Node) -> Option<String> {
+        match b.kind() {
+            "switch_case" => self.string_value(b.child_by_field_name("value")?),
+            _ => {
+                let mut n = b.child_by_field_name("condition")?;
+                while n.kind() == "parenthesized_expression" {
+                    n = n.named_child(0)?;
+                }
+                let (l, r) = (
+                    n.child_by_field_name("left")?,
+                    n.child_by_field_name("right")?,
+                );
+                let lit = self.string_value(r).or_else(|| self.string_value(l))?;
+                self.compares_name(n, &lit).then_some(lit)
+            }
+        }
     }
 
     fn surface_at(&self, n: Node, kind: SurfaceKind, name: String) -> Surface {
@@ -1661,7 +1744,7 @@ impl<'a> Analyzer<'a> {
         &self,
         n: Node,
         by_name: &HashMap<&str, Vec<(usize, usize)>>,
-    ) -> Option<(Surface, Vec<(usize, usize)>)> {
+    ) -> Option<(Surface, Vec<(usize, usize)>, Option<String>)> {
         let callee = n.child_by_field_name("function")?;
         if callee.kind() != "member_expression" {
             return None;
@@ -1706,9 +1789,27 @@ impl<'a> Analyzer<'a> {
                 .pair(obj, "parameters")
                 .or_else(|| self.pair(obj, "arguments"))
                 .map(|p| clip_schema(self.text(p)));
-            return Some((s, ranges));
+            return Some((s, ranges, None));
         }
-        let name = self.text_value(*args.first()?)?;
+        let first = *args.first()?;
+        // A name in a constant of another file (`registerTool(QUERY_DOCS_TOOL, …)`) is
+        // resolved once every file is read.
+        let (name, name_ref) = match self.text_value(first) {
+            Some(n) => (n, None),
+            // Only constant-shaped names (`QUERY_DOCS_TOOL`): a variable `name` is not one.
+            None if first.kind() == "identifier"
+                && self
+                    .text(first)
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') =>
+            {
+                (
+                    self.text(first).to_string(),
+                    Some(self.text(first).to_string()),
+                )
+            }
+            None => return None,
+        };
         if name.is_empty() || args.len() < 2 {
             return None;
         }
@@ -1758,7 +1859,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        Some((s, ranges))
+        Some((s, ranges, name_ref))
     }
 
     /// A low-level tool definition `{ name: "x", description: "…", inputSchema: {…} }`, its

@@ -30,6 +30,14 @@ pub struct FileAnalysis {
     pub surface: Vec<Surface>,
     /// String literals (and the static parts of template strings), in document order.
     pub strings: Vec<StringLit>,
+    /// Top-level string constants (`const TOOL = "query-docs"`), for names other files use.
+    pub constants: Vec<(String, String)>,
+    /// Surfaces whose name is a constant not defined in this file: (index into `surface`,
+    /// the constant's name).
+    pub name_refs: Vec<(usize, String)>,
+    /// Branches that dispatch on a tool name (`case "create_issue":`), with the findings
+    /// their bodies reach; they map tools declared in another file.
+    pub dispatch: Vec<(String, Vec<usize>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -226,11 +234,37 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
         ..Analysis::default()
     };
     let mut hosts = std::collections::BTreeSet::new();
+    let mut constants: std::collections::HashMap<String, Option<String>> = Default::default();
+    let mut name_refs: Vec<(usize, String)> = Vec::new();
+    let mut dispatch: std::collections::HashMap<String, Vec<usize>> = Default::default();
     for (i, result) in results {
         let path = jobs[i].0;
         let file = result.file;
         hosts.extend(result.hosts);
         let base = analysis.findings.len();
+        for (name, value) in file.constants {
+            // A name defined with two different values is ambiguous: not used.
+            constants
+                .entry(name)
+                .and_modify(|v| {
+                    if v.as_deref() != Some(value.as_str()) {
+                        *v = None;
+                    }
+                })
+                .or_insert(Some(value));
+        }
+        let surface_base = analysis.surface.len();
+        name_refs.extend(
+            file.name_refs
+                .into_iter()
+                .map(|(i, n)| (surface_base + i, n)),
+        );
+        for (name, reaches) in file.dispatch {
+            dispatch
+                .entry(name)
+                .or_default()
+                .extend(reaches.into_iter().map(|r| r + base));
+        }
         analysis.findings.extend(file.findings);
         analysis
             .surface
@@ -245,6 +279,30 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
             }));
     }
     analysis.hosts = hosts.into_iter().collect();
+    // Names given by constants of other files, then handlers found by name in other files.
+    for (i, constant) in name_refs {
+        if let (Some(Some(value)), Some(found)) =
+            (constants.get(&constant), analysis.surface.get_mut(i))
+        {
+            found.surface.name = value.clone();
+        }
+    }
+    for found in &mut analysis.surface {
+        let s = &mut found.surface;
+        if s.kind != SurfaceKind::Tool || !s.reaches.is_empty() {
+            continue;
+        }
+        if let Some(reaches) = dispatch.get(&s.name) {
+            s.reaches = reaches.clone();
+            s.reaches.sort_unstable();
+            s.reaches.dedup();
+            for &r in &s.reaches {
+                if let Some(f) = analysis.findings.get_mut(r) {
+                    f.tool.get_or_insert_with(|| s.name.clone());
+                }
+            }
+        }
+    }
     check_model_text(&mut analysis);
     for f in &mut analysis.findings {
         if is_test_path(&f.path) {
@@ -424,6 +482,49 @@ mod tests {
             .collect();
         assert!(!injected.is_empty(), "{:?}", a.findings);
         assert!(injected.iter().all(|f| f.tool.as_deref() == Some("get")));
+    }
+
+    #[test]
+    fn tools_named_and_dispatched_across_files() {
+        let mut tree = PackageTree::new();
+        tree.insert(
+            "dist/names.js",
+            file("export const QUERY_TOOL = \"query-docs\";\n"),
+        );
+        tree.insert(
+            "dist/server.js",
+            file(
+                "import { QUERY_TOOL } from './names.js';\n\
+                 server.registerTool(QUERY_TOOL, { description: 'Query docs' }, async () => fetch(u));\n",
+            ),
+        );
+        tree.insert(
+            "dist/registry.js",
+            file("export const tools = [{ name: 'create_issue', description: 'Create', inputSchema: {} }];\n"),
+        );
+        tree.insert(
+            "dist/index.js",
+            file(
+                "import { CallToolRequestSchema } from '@modelcontextprotocol/sdk/types.js';\n\
+                 import { execSync } from 'child_process';\n\
+                 function helper() { return execSync('git status'); }\n\
+                 server.setRequestHandler(CallToolRequestSchema, async (request) => {\n\
+                   switch (request.params.name) { case 'create_issue': { return helper(); } }\n\
+                 });\n",
+            ),
+        );
+        let a = analyze(&tree);
+        let by_name = |n: &str| a.surface.iter().find(|s| s.surface.name == n);
+        let q = by_name("query-docs").expect("named through the other file's constant");
+        assert_eq!(q.path, "dist/server.js");
+        let issue = by_name("create_issue").expect("low-level tool object");
+        let reached: Vec<&str> = issue
+            .surface
+            .reaches
+            .iter()
+            .map(|&i| a.findings[i].rule.as_str())
+            .collect();
+        assert_eq!(reached, ["js.exec.child-process"]);
     }
 
     #[test]

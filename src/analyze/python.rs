@@ -263,6 +263,7 @@ pub fn analyze(path: &str, src: &[u8]) -> FileAnalysis {
         findings: a.findings,
         surface: surface.into_iter().map(|(s, _)| s).collect(),
         strings,
+        ..FileAnalysis::default()
     }
 }
 
