@@ -1292,6 +1292,10 @@ impl<'a> Scopes<'a> {
     }
 }
 
+/// A surface declared by a call: the surface, its handler ranges, and the constant naming it
+/// when that constant lives in another file.
+type SurfaceCall = (Surface, Vec<(usize, usize)>, Option<String>);
+
 /// The MCP surface of one file, with what other files may resolve.
 struct FoundInFile {
     surface: Vec<Surface>,
@@ -1744,7 +1748,7 @@ impl<'a> Analyzer<'a> {
         &self,
         n: Node,
         by_name: &HashMap<&str, Vec<(usize, usize)>>,
-    ) -> Option<(Surface, Vec<(usize, usize)>, Option<String>)> {
+    ) -> Option<SurfaceCall> {
         let callee = n.child_by_field_name("function")?;
         if callee.kind() != "member_expression" {
             return None;
