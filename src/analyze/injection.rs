@@ -68,7 +68,12 @@ fn parse_patterns(text: &str) -> Result<Vec<Pattern>, String> {
             if !p.rule.starts_with("mcp.prompt-injection.") {
                 return Err(format!("rule {} is not mcp.prompt-injection.*", p.rule));
             }
-            let re = Regex::new(&p.regex).map_err(|e| format!("{}: {e}", p.rule))?;
+            // ASCII classes (`\s`, `\b`) over normalised text: the Unicode tables would make
+            // compiling the patterns a measurable part of a small scan.
+            let re = regex::RegexBuilder::new(&p.regex)
+                .unicode(false)
+                .build()
+                .map_err(|e| format!("{}: {e}", p.rule))?;
             Ok(Pattern {
                 rule: p.rule,
                 severity: p.severity,

@@ -1607,8 +1607,24 @@ impl<'a> Analyzer<'a> {
                 found.push((s, ranges));
             }
         }
+        // Dispatch branches by the name they test, once (`case "x":`, `if (name === "x")`).
+        let mut bodies: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+        for &b in branches {
+            let Some(name) = self.branch_name(b) else {
+                continue;
+            };
+            let body = if b.kind() == "if_statement" {
+                b.child_by_field_name("consequence").unwrap_or(b)
+            } else {
+                b
+            };
+            bodies
+                .entry(name)
+                .or_default()
+                .push((body.start_byte(), body.end_byte()));
+        }
         for &o in objects {
-            if let Some(s) = self.surface_object(o, branches) {
+            if let Some(s) = self.surface_object(o, &bodies) {
                 if !found
                     .iter()
                     .any(|(f, _)| f.kind == s.0.kind && f.name == s.0.name)
@@ -1651,25 +1667,13 @@ impl<'a> Analyzer<'a> {
         }
         // Dispatch branches, for tools declared in other files.
         let mut dispatch = Vec::new();
-        for &b in branches {
-            let Some(name) = self.branch_name(b) else {
-                continue;
-            };
-            let body = if b.kind() == "if_statement" {
-                b.child_by_field_name("consequence").unwrap_or(b)
-            } else {
-                b
-            };
-            let reaches = reach(
-                &[(body.start_byte(), body.end_byte())],
-                &at,
-                &named_calls,
-                &by_name,
-            );
+        for (name, ranges) in bodies {
+            let reaches = reach(&ranges, &at, &named_calls, &by_name);
             if !reaches.is_empty() {
                 dispatch.push((name, reaches));
             }
         }
+        dispatch.sort();
         FoundInFile {
             surface: out,
             name_refs,
@@ -1869,7 +1873,11 @@ impl<'a> Analyzer<'a> {
     /// A low-level tool definition `{ name: "x", description: "…", inputSchema: {…} }`, its
     /// handler an inline function of the object or the `case "x":` / `if (name === "x")` branch
     /// that dispatches on its name.
-    fn surface_object(&self, o: Node, branches: &[Node]) -> Option<(Surface, Vec<(usize, usize)>)> {
+    fn surface_object(
+        &self,
+        o: Node,
+        dispatch: &HashMap<String, Vec<(usize, usize)>>,
+    ) -> Option<(Surface, Vec<(usize, usize)>)> {
         let schema = self.pair(o, "inputSchema")?;
         let name = self.string_value(self.pair(o, "name")?)?;
         if name.is_empty() {
@@ -1886,24 +1894,8 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
-        for &b in branches {
-            let matched = match b.kind() {
-                "switch_case" => b
-                    .child_by_field_name("value")
-                    .and_then(|v| self.string_value(v))
-                    .is_some_and(|v| v == name),
-                _ => b
-                    .child_by_field_name("condition")
-                    .is_some_and(|c| self.compares_name(c, &name)),
-            };
-            if matched {
-                let body = if b.kind() == "if_statement" {
-                    b.child_by_field_name("consequence").unwrap_or(b)
-                } else {
-                    b
-                };
-                ranges.push((body.start_byte(), body.end_byte()));
-            }
+        if let Some(bodies) = dispatch.get(&name) {
+            ranges.extend(bodies);
         }
         Some((s, ranges))
     }

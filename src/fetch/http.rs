@@ -6,7 +6,10 @@ use super::FetchError;
 
 #[derive(Debug, Clone)]
 pub struct Http {
-    client: reqwest::Client,
+    /// Built on first use: loading the system's root certificates costs tens of milliseconds,
+    /// which a scan served from the cache never needs.
+    client: std::sync::OnceLock<reqwest::Client>,
+    timeout: Duration,
     retries: u32,
 }
 
@@ -18,16 +21,27 @@ pub enum Got {
 
 impl Http {
     pub fn new(timeout: Duration, retries: u32) -> Result<Http, FetchError> {
+        Ok(Http {
+            client: std::sync::OnceLock::new(),
+            timeout,
+            retries,
+        })
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, FetchError> {
+        if let Some(c) = self.client.get() {
+            return Ok(c);
+        }
         // reqwest is built without a bundled crypto provider; ring is ours.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .user_agent(concat!("mcpvet/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(timeout.min(Duration::from_secs(15)))
-            .read_timeout(timeout)
+            .connect_timeout(self.timeout.min(Duration::from_secs(15)))
+            .read_timeout(self.timeout)
             .redirect(reqwest::redirect::Policy::limited(5))
             .build()
             .map_err(|e| FetchError::Setup(format!("cannot build HTTP client: {e}")))?;
-        Ok(Http { client, retries })
+        Ok(self.client.get_or_init(|| client))
     }
 
     /// GET `url`, retrying connection failures, timeouts, 429 and 5xx. The body is capped at
@@ -71,7 +85,8 @@ impl Http {
             }
         };
         let resp = self
-            .client
+            .client()
+            .map_err(Attempt::Fatal)?
             .get(url)
             .header(reqwest::header::ACCEPT, accept)
             .send()
