@@ -329,6 +329,61 @@ impl Kinds {
     }
 }
 
+/// Field ids the analysis reads (ids, not names: a name lookup scans the grammar's table).
+#[derive(Debug)]
+struct Fields {
+    alias: u16,
+    arguments: u16,
+    condition: u16,
+    consequence: u16,
+    function: u16,
+    index: u16,
+    key: u16,
+    left: u16,
+    name: u16,
+    object: u16,
+    operator: u16,
+    parameter: u16,
+    parameters: u16,
+    property: u16,
+    right: u16,
+    source: u16,
+    value: u16,
+}
+
+impl Fields {
+    fn of(dialect: Dialect) -> &'static Fields {
+        static FIELDS: OnceLock<[Fields; 3]> = OnceLock::new();
+        let all = FIELDS.get_or_init(|| {
+            [Dialect::JavaScript, Dialect::TypeScript, Dialect::Tsx].map(|d| {
+                let l = language(d);
+                // A name the grammar lacks maps to 0, which matches no child.
+                let id = |n: &str| l.field_id_for_name(n).map_or(0, |f| f.get());
+                Fields {
+                    alias: id("alias"),
+                    arguments: id("arguments"),
+                    condition: id("condition"),
+                    consequence: id("consequence"),
+                    function: id("function"),
+                    index: id("index"),
+                    key: id("key"),
+                    left: id("left"),
+                    name: id("name"),
+                    object: id("object"),
+                    operator: id("operator"),
+                    parameter: id("parameter"),
+                    parameters: id("parameters"),
+                    property: id("property"),
+                    right: id("right"),
+                    source: id("source"),
+                    value: id("value"),
+                }
+            })
+        });
+        &all[dialect as usize]
+    }
+}
+
 /// Globals that name an API without an import.
 const GLOBALS: &[&str] = &[
     "fetch",
@@ -356,6 +411,7 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
     }
     let mut a = Analyzer {
         path,
+        f: Fields::of(dialect),
         src,
         table: rules::javascript(),
         scopes: Scopes::default(),
@@ -449,8 +505,8 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
         .iter()
         .filter(|&&(n, scope)| scope == file_scope && n.kind_id() == k.declarator)
         .filter_map(|&(n, _)| {
-            let name = n.child_by_field_name("name")?;
-            let value = n.child_by_field_name("value")?;
+            let name = n.child_by_field_id(a.f.name)?;
+            let value = n.child_by_field_id(a.f.value)?;
             if name.kind() != "identifier" || !matches!(value.kind(), "string" | "template_string")
             {
                 return None;
@@ -467,8 +523,8 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
                 continue;
             }
             if let (Some(name), Some(value)) = (
-                d.child_by_field_name("name"),
-                d.child_by_field_name("value"),
+                d.child_by_field_id(a.f.name),
+                d.child_by_field_id(a.f.value),
             ) {
                 if name.kind() == "identifier" {
                     a.decls.insert(a.text(name), value);
@@ -522,6 +578,7 @@ fn preorder<'t>(root: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
 
 struct Analyzer<'a> {
     path: &'a str,
+    f: &'static Fields,
     src: &'a [u8],
     table: &'static RuleTable,
     /// Declared names by scope, with what each stands for.
@@ -608,8 +665,8 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "member_expression" => {
-                let obj = n.child_by_field_name("object")?;
-                let prop = n.child_by_field_name("property")?;
+                let obj = n.child_by_field_id(self.f.object)?;
+                let prop = n.child_by_field_id(self.f.property)?;
                 if prop.kind() != "property_identifier" {
                     return None;
                 }
@@ -623,8 +680,8 @@ impl<'a> Analyzer<'a> {
                 Some(format!("{}.{prop}", self.qualify(obj)?))
             }
             "subscript_expression" => {
-                let obj = n.child_by_field_name("object")?;
-                let idx = n.child_by_field_name("index")?;
+                let obj = n.child_by_field_id(self.f.object)?;
+                let idx = n.child_by_field_id(self.f.index)?;
                 let key = self.string_value(idx)?;
                 Some(format!("{}.{key}", self.qualify(obj)?))
             }
@@ -633,8 +690,8 @@ impl<'a> Analyzer<'a> {
             }
             "as_expression" | "satisfies_expression" => self.qualify(n.named_child(0)?),
             "call_expression" => {
-                let callee = n.child_by_field_name("function")?;
-                let args = n.child_by_field_name("arguments")?;
+                let callee = n.child_by_field_id(self.f.function)?;
+                let args = n.child_by_field_id(self.f.arguments)?;
                 let first = args.named_child(0);
                 // require('mod') and import('mod') stand for the module.
                 if callee.kind() == "import"
@@ -666,19 +723,19 @@ impl<'a> Analyzer<'a> {
                 n.kind(),
                 "function_declaration" | "generator_function_declaration"
             ) {
-                if let Some(name) = n.child_by_field_name("name") {
+                if let Some(name) = n.child_by_field_id(self.f.name) {
                     self.scopes.declare(self.text(name), scope);
                 }
             }
             let own = (n.start_byte(), n.end_byte());
             let params = n
-                .child_by_field_name("parameters")
-                .or_else(|| n.child_by_field_name("parameter"));
+                .child_by_field_id(self.f.parameters)
+                .or_else(|| n.child_by_field_id(self.f.parameter));
             if let Some(p) = params {
                 self.declare_pattern(p, own);
             }
         } else if id == k.declarator {
-            if let Some(name) = n.child_by_field_name("name") {
+            if let Some(name) = n.child_by_field_id(self.f.name) {
                 self.declare_pattern(name, scope);
             }
         } else if id == k.import {
@@ -687,8 +744,8 @@ impl<'a> Analyzer<'a> {
                 if x.kind() == "identifier"
                     && x.parent().is_some_and(|p| {
                         p.kind() != "import_specifier"
-                            || p.child_by_field_name("alias") == Some(x)
-                            || p.child_by_field_name("alias").is_none()
+                            || p.child_by_field_id(self.f.alias) == Some(x)
+                            || p.child_by_field_id(self.f.alias).is_none()
                     })
                 {
                     names.push(self.text(x));
@@ -718,7 +775,7 @@ impl<'a> Analyzer<'a> {
                         matches!(
                             par.kind(),
                             "assignment_pattern" | "object_assignment_pattern"
-                        ) && par.child_by_field_name("right") == Some(x)
+                        ) && par.child_by_field_id(self.f.right) == Some(x)
                     });
                     if !is_default_value {
                         names.push(self.text(x));
@@ -742,10 +799,10 @@ impl<'a> Analyzer<'a> {
         match n.kind() {
             "import_statement" => self.bind_import(n),
             "variable_declarator" => {
-                let Some(name) = n.child_by_field_name("name") else {
+                let Some(name) = n.child_by_field_id(self.f.name) else {
                     return;
                 };
-                let Some(value) = n.child_by_field_name("value") else {
+                let Some(value) = n.child_by_field_id(self.f.value) else {
                     return;
                 };
                 if name.kind() == "identifier" {
@@ -772,8 +829,8 @@ impl<'a> Analyzer<'a> {
             }
             "assignment_expression" => {
                 let (Some(left), Some(right)) = (
-                    n.child_by_field_name("left"),
-                    n.child_by_field_name("right"),
+                    n.child_by_field_id(self.f.left),
+                    n.child_by_field_id(self.f.right),
                 ) else {
                     return;
                 };
@@ -804,7 +861,7 @@ impl<'a> Analyzer<'a> {
         if v.kind() != "call_expression" {
             return None;
         }
-        let args = v.child_by_field_name("arguments")?;
+        let args = v.child_by_field_id(self.f.arguments)?;
         let mut c = args.walk();
         let found = args.named_children(&mut c).find_map(|a| {
             if !matches!(a.kind(), "identifier" | "member_expression") {
@@ -836,9 +893,10 @@ impl<'a> Analyzer<'a> {
                             self.set_binding(p, format!("{q}.{name}"));
                         }
                         "pair_pattern" => {
-                            let (Some(key), Some(value)) =
-                                (p.child_by_field_name("key"), p.child_by_field_name("value"))
-                            else {
+                            let (Some(key), Some(value)) = (
+                                p.child_by_field_id(self.f.key),
+                                p.child_by_field_id(self.f.value),
+                            ) else {
                                 continue;
                             };
                             let key = match key.kind() {
@@ -851,7 +909,7 @@ impl<'a> Analyzer<'a> {
                             self.bind_pattern(value, &format!("{q}.{key}"));
                         }
                         "object_assignment_pattern" => {
-                            if let Some(left) = p.child_by_field_name("left") {
+                            if let Some(left) = p.child_by_field_id(self.f.left) {
                                 if left.kind() == "shorthand_property_identifier_pattern" {
                                     let name = self.text(left);
                                     self.set_binding(left, format!("{q}.{name}"));
@@ -868,7 +926,7 @@ impl<'a> Analyzer<'a> {
 
     fn bind_import(&mut self, n: Node) {
         let Some(source) = n
-            .child_by_field_name("source")
+            .child_by_field_id(self.f.source)
             .and_then(|s| self.string_value(s))
         else {
             return;
@@ -895,10 +953,10 @@ impl<'a> Analyzer<'a> {
                             if spec.kind() != "import_specifier" {
                                 continue;
                             }
-                            let Some(name) = spec.child_by_field_name("name") else {
+                            let Some(name) = spec.child_by_field_id(self.f.name) else {
                                 continue;
                             };
-                            let local = spec.child_by_field_name("alias").unwrap_or(name);
+                            let local = spec.child_by_field_id(self.f.alias).unwrap_or(name);
                             let imported = self
                                 .string_value(name)
                                 .unwrap_or_else(|| self.text(name).to_string());
@@ -945,7 +1003,7 @@ impl<'a> Analyzer<'a> {
     fn classify_call(&mut self, n: Node, is_new: bool) {
         let callee = n.child_by_field_name(if is_new { "constructor" } else { "function" });
         let Some(callee) = callee else { return };
-        let args = n.child_by_field_name("arguments");
+        let args = n.child_by_field_id(self.f.arguments);
         let first = args.and_then(|a| a.named_child(0));
 
         // Computed require()/import(): code chosen at run time.
@@ -1082,16 +1140,16 @@ impl<'a> Analyzer<'a> {
 
     /// `process.env.X`, `process.env['X']`, `process.env[k]`, and whole-object uses.
     fn classify_env(&mut self, n: Node) {
-        let Some(obj) = n.child_by_field_name("object") else {
+        let Some(obj) = n.child_by_field_id(self.f.object) else {
             return;
         };
         if self.qualify(obj).as_deref() == Some("process.env") {
             let name = match n.kind() {
                 "member_expression" => n
-                    .child_by_field_name("property")
+                    .child_by_field_id(self.f.property)
                     .map(|p| self.text(p).to_string()),
                 _ => n
-                    .child_by_field_name("index")
+                    .child_by_field_id(self.f.index)
                     .and_then(|i| self.string_value(i)),
             };
             let f = match name {
@@ -1123,23 +1181,23 @@ impl<'a> Analyzer<'a> {
         let Some(parent) = n.parent() else { return };
         let is_object_of_parent =
             matches!(parent.kind(), "member_expression" | "subscript_expression")
-                && parent.child_by_field_name("object") == Some(n);
+                && parent.child_by_field_id(self.f.object) == Some(n);
         // Destructuring and plain aliases (`const e = process.env`) are followed through
         // their bindings instead.
         let destructured = parent.kind() == "variable_declarator"
-            && parent.child_by_field_name("value") == Some(n)
+            && parent.child_by_field_id(self.f.value) == Some(n)
             && parent
-                .child_by_field_name("name")
+                .child_by_field_id(self.f.name)
                 .is_some_and(|p| matches!(p.kind(), "object_pattern" | "identifier"));
         let assigned_to = parent.kind() == "assignment_expression"
-            && parent.child_by_field_name("left") == Some(n);
+            && parent.child_by_field_id(self.f.left) == Some(n);
         if is_object_of_parent || destructured || assigned_to {
             return;
         }
         let copied = parent.kind() == "spread_element"
             || (parent.kind() == "arguments"
                 && parent.parent().is_some_and(|call| {
-                    call.child_by_field_name("function")
+                    call.child_by_field_id(self.f.function)
                         .and_then(|c| self.qualify(c))
                         .is_some_and(|q| {
                             matches!(
@@ -1175,8 +1233,8 @@ impl<'a> Analyzer<'a> {
     /// `const { A, B: b } = process.env`.
     fn classify_env_destructure(&mut self, n: Node) {
         let (Some(name), Some(value)) = (
-            n.child_by_field_name("name"),
-            n.child_by_field_name("value"),
+            n.child_by_field_id(self.f.name),
+            n.child_by_field_id(self.f.value),
         ) else {
             return;
         };
@@ -1190,10 +1248,10 @@ impl<'a> Analyzer<'a> {
             .filter_map(|p| match p.kind() {
                 "shorthand_property_identifier_pattern" => Some(self.text(p).to_string()),
                 "pair_pattern" => p
-                    .child_by_field_name("key")
+                    .child_by_field_id(self.f.key)
                     .map(|k| self.text(k).to_string()),
                 "object_assignment_pattern" => p
-                    .child_by_field_name("left")
+                    .child_by_field_id(self.f.left)
                     .map(|k| self.text(k).to_string()),
                 "rest_pattern" => Some("...".to_string()),
                 _ => None,
@@ -1353,12 +1411,12 @@ impl<'a> Analyzer<'a> {
                 self.static_path(n.named_child(0)?, depth + 1)
             }
             "binary_expression" => {
-                let op = n.child_by_field_name("operator")?;
+                let op = n.child_by_field_id(self.f.operator)?;
                 if self.text(op) != "+" {
                     return None;
                 }
-                let l = part(n.child_by_field_name("left")?);
-                let r = part(n.child_by_field_name("right")?);
+                let l = part(n.child_by_field_id(self.f.left)?);
+                let r = part(n.child_by_field_id(self.f.right)?);
                 known(format!("{l}{r}"))
             }
             "member_expression" => match self.qualify(n)?.as_str() {
@@ -1366,12 +1424,12 @@ impl<'a> Analyzer<'a> {
                 _ => None,
             },
             "call_expression" => {
-                let q = self.qualify(n.child_by_field_name("function")?)?;
+                let q = self.qualify(n.child_by_field_id(self.f.function)?)?;
                 match q.as_str() {
                     "os.homedir" => Some("~".into()),
                     "path.join" | "path.resolve" | "path.posix.join" | "path.win32.join"
                     | "path.posix.resolve" | "path.win32.resolve" => {
-                        let args = n.child_by_field_name("arguments")?;
+                        let args = n.child_by_field_id(self.f.arguments)?;
                         let mut c = args.walk();
                         let parts: Vec<String> = args
                             .named_children(&mut c)
@@ -1404,7 +1462,7 @@ impl<'a> Analyzer<'a> {
                 found = true;
             } else if x.kind() == "call_expression" {
                 if let Some(q) = x
-                    .child_by_field_name("function")
+                    .child_by_field_id(self.f.function)
                     .and_then(|c| self.qualify(c))
                 {
                     found |= match q.as_str() {
@@ -1416,7 +1474,7 @@ impl<'a> Analyzer<'a> {
                         | "zlib.unzipSync"
                         | "zlib.brotliDecompressSync" => true,
                         "Buffer.from" => x
-                            .child_by_field_name("arguments")
+                            .child_by_field_id(self.f.arguments)
                             .and_then(|a| a.named_child(1))
                             .and_then(|e| self.string_value(e))
                             .is_some_and(|e| matches!(e.as_str(), "base64" | "base64url" | "hex")),
@@ -1510,8 +1568,8 @@ impl<'a> Analyzer<'a> {
             }
             "string" | "template_string" => self.literal_text(n).or(Some(String::new())),
             "binary_expression" => {
-                let l = self.text_value(n.child_by_field_name("left")?)?;
-                let r = self.text_value(n.child_by_field_name("right")?)?;
+                let l = self.text_value(n.child_by_field_id(self.f.left)?)?;
+                let r = self.text_value(n.child_by_field_id(self.f.right)?)?;
                 Some(l + &r)
             }
             "parenthesized_expression" => self.text_value(n.named_child(0)?),
@@ -1526,34 +1584,34 @@ impl<'a> Analyzer<'a> {
             if p.kind() != "pair" {
                 return None;
             }
-            let k = p.child_by_field_name("key")?;
+            let k = p.child_by_field_id(self.f.key)?;
             let name = match k.kind() {
                 "property_identifier" => self.text(k).to_string(),
                 _ => self.string_value(k)?,
             };
-            (name == key).then(|| p.child_by_field_name("value"))?
+            (name == key).then(|| p.child_by_field_id(self.f.value))?
         });
         found
     }
 
     /// The name a function node is known by in its file.
     fn function_name(&self, f: Node) -> Option<&'a str> {
-        if let Some(name) = f.child_by_field_name("name") {
+        if let Some(name) = f.child_by_field_id(self.f.name) {
             return Some(self.text(name));
         }
         let parent = f.parent()?;
         let named = match parent.kind() {
-            "variable_declarator" => parent.child_by_field_name("name")?,
-            "pair" => parent.child_by_field_name("key")?,
+            "variable_declarator" => parent.child_by_field_id(self.f.name)?,
+            "pair" => parent.child_by_field_id(self.f.key)?,
             "assignment_expression" => {
-                let left = parent.child_by_field_name("left")?;
+                let left = parent.child_by_field_id(self.f.left)?;
                 match left.kind() {
-                    "member_expression" => left.child_by_field_name("property")?,
+                    "member_expression" => left.child_by_field_id(self.f.property)?,
                     _ => left,
                 }
             }
             "public_field_definition" | "field_definition" => {
-                parent.child_by_field_name("property")?
+                parent.child_by_field_id(self.f.property)?
             }
             _ => return None,
         };
@@ -1581,15 +1639,15 @@ impl<'a> Analyzer<'a> {
         let named_calls: Vec<(usize, &str)> = calls
             .iter()
             .filter_map(|c| {
-                let callee = c.child_by_field_name("function")?;
+                let callee = c.child_by_field_id(self.f.function)?;
                 let name = match callee.kind() {
                     "identifier" => self.text(callee),
                     "member_expression" => {
-                        let obj = callee.child_by_field_name("object")?;
+                        let obj = callee.child_by_field_id(self.f.object)?;
                         if obj.kind() != "this" {
                             return None;
                         }
-                        self.text(callee.child_by_field_name("property")?)
+                        self.text(callee.child_by_field_id(self.f.property)?)
                     }
                     _ => return None,
                 };
@@ -1614,7 +1672,7 @@ impl<'a> Analyzer<'a> {
                 continue;
             };
             let body = if b.kind() == "if_statement" {
-                b.child_by_field_name("consequence").unwrap_or(b)
+                b.child_by_field_id(self.f.consequence).unwrap_or(b)
             } else {
                 b
             };
@@ -1684,15 +1742,15 @@ impl<'a> Analyzer<'a> {
     /// The tool name a `case "x":` or `if (name === "x")` branch dispatches on.
     fn branch_name(&self, b: Node) -> Option<String> {
         match b.kind() {
-            "switch_case" => self.string_value(b.child_by_field_name("value")?),
+            "switch_case" => self.string_value(b.child_by_field_id(self.f.value)?),
             _ => {
-                let mut n = b.child_by_field_name("condition")?;
+                let mut n = b.child_by_field_id(self.f.condition)?;
                 while n.kind() == "parenthesized_expression" {
                     n = n.named_child(0)?;
                 }
                 let (l, r) = (
-                    n.child_by_field_name("left")?,
-                    n.child_by_field_name("right")?,
+                    n.child_by_field_id(self.f.left)?,
+                    n.child_by_field_id(self.f.right)?,
                 );
                 let lit = self.string_value(r).or_else(|| self.string_value(l))?;
                 self.compares_name(n, &lit).then_some(lit)
@@ -1725,20 +1783,20 @@ impl<'a> Analyzer<'a> {
             }
             "identifier" => by_name.get(self.text(h)).cloned(),
             "member_expression" => {
-                let prop = h.child_by_field_name("property")?;
+                let prop = h.child_by_field_id(self.f.property)?;
                 by_name.get(self.text(prop)).cloned()
             }
             "call_expression" => {
                 // `handler.bind(this)` and wrappers such as `withAuth(handler)`.
-                let callee = h.child_by_field_name("function")?;
+                let callee = h.child_by_field_id(self.f.function)?;
                 if callee.kind() == "member_expression" {
-                    if let Some(obj) = callee.child_by_field_name("object") {
+                    if let Some(obj) = callee.child_by_field_id(self.f.object) {
                         if let Some(r) = self.handler_ranges(obj, by_name) {
                             return Some(r);
                         }
                     }
                 }
-                let args = h.child_by_field_name("arguments")?;
+                let args = h.child_by_field_id(self.f.arguments)?;
                 let last = args.named_child(args.named_child_count().checked_sub(1)? as u32)?;
                 self.handler_ranges(last, by_name)
             }
@@ -1753,11 +1811,11 @@ impl<'a> Analyzer<'a> {
         n: Node,
         by_name: &HashMap<&str, Vec<(usize, usize)>>,
     ) -> Option<SurfaceCall> {
-        let callee = n.child_by_field_name("function")?;
+        let callee = n.child_by_field_id(self.f.function)?;
         if callee.kind() != "member_expression" {
             return None;
         }
-        let method = self.text(callee.child_by_field_name("property")?);
+        let method = self.text(callee.child_by_field_id(self.f.property)?);
         let (kind, style) = match method {
             "tool" => (SurfaceKind::Tool, 0),
             "prompt" => (SurfaceKind::Prompt, 0),
@@ -1770,7 +1828,7 @@ impl<'a> Analyzer<'a> {
             "addResource" | "addResourceTemplate" => (SurfaceKind::Resource, 2),
             _ => return None,
         };
-        let args_node = n.child_by_field_name("arguments")?;
+        let args_node = n.child_by_field_id(self.f.arguments)?;
         let mut c = args_node.walk();
         let args: Vec<Node> = args_node
             .named_children(&mut c)
@@ -1912,13 +1970,13 @@ impl<'a> Analyzer<'a> {
         if n.kind() != "binary_expression" {
             return false;
         }
-        let op = n.child_by_field_name("operator").map(|o| self.text(o));
+        let op = n.child_by_field_id(self.f.operator).map(|o| self.text(o));
         if !matches!(op, Some("===" | "==")) {
             return false;
         }
         let (Some(l), Some(r)) = (
-            n.child_by_field_name("left"),
-            n.child_by_field_name("right"),
+            n.child_by_field_id(self.f.left),
+            n.child_by_field_id(self.f.right),
         ) else {
             return false;
         };
