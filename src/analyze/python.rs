@@ -1,13 +1,15 @@
 //! Python: one tree-sitter parse per file. Imports, aliases, instances (`s = requests.Session()`,
-//! `with httpx.AsyncClient() as c`), annotated parameters and function scopes are resolved to
-//! qualified names first; then calls are classified through the rule table
-//! (`assets/rules/python.toml`), with argument checks for the few rules that need them.
+//! `with httpx.AsyncClient() as c`), annotated parameters, what the file's own factories and
+//! properties return, and function scopes are resolved to qualified names first; then calls
+//! are classified through the rule table (`assets/rules/python.toml`), with argument checks for
+//! the few rules that need them.
 //!
-//! The same walk collects string literals (not docstrings) and the MCP surface: FastMCP
-//! decorators and low-level `types.Tool(...)` declarations, with the findings each handler
-//! reaches through the functions of this file it calls.
+//! The same walk collects string literals (not docstrings) and the MCP surface: decorators of
+//! server objects (`FastMCP`, `MCPServer`, wherever they are built) and low-level
+//! `types.Tool(...)` declarations, with the findings each handler reaches through the
+//! functions of this file it calls.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -117,6 +119,8 @@ ids!(Kinds, kind_id, {
     case_pattern = "case_pattern",
     union_pattern = "union_pattern",
     true_literal = "true",
+    integer = "integer",
+    float = "float",
 });
 
 ids!(Fields, field_id, {
@@ -139,6 +143,7 @@ ids!(Fields, field_id, {
     definition = "definition",
     kind_type = "type",
     operator = "operator",
+    return_type = "return_type",
 });
 
 fn ids() -> &'static (Kinds, Fields) {
@@ -217,17 +222,30 @@ pub fn analyze(path: &str, src: &[u8]) -> FileAnalysis {
         imported: HashSet::new(),
         funcs: Vec::new(),
         func_of_node: HashMap::new(),
+        by_name: HashMap::new(),
+        returns_in: HashMap::new(),
+        return_memo: RefCell::new(HashMap::new()),
         findings: Vec::new(),
         finding_pos: Vec::new(),
         fuel: Cell::new(0),
     };
     let sites = a.collect(tree.root_node());
+    for (i, func) in a.funcs.iter().enumerate() {
+        a.by_name.entry(func.name).or_default().push(i as u32);
+    }
+    for r in &sites.returns {
+        if let Some(index) = r.scope.checked_sub(1) {
+            a.returns_in.entry(index).or_default().push(r.node);
+        }
+    }
     for g in &sites.globals {
         a.declare_globals(g);
     }
     for s in &sites.binders {
         a.bind(s);
     }
+    // What functions return was worked out with the bindings known so far; now all are.
+    a.return_memo.borrow_mut().clear();
     for s in &sites.calls {
         a.classify_call(s);
     }
@@ -288,6 +306,8 @@ struct Sites<'t> {
     environ: Vec<Site<'t>>,
     strings: Vec<Site<'t>>,
     decorated: Vec<Site<'t>>,
+    /// `return` statements, in the scope of the function they return from.
+    returns: Vec<Site<'t>>,
 }
 
 struct Func<'a, 't> {
@@ -353,6 +373,13 @@ struct Analyzer<'a, 't> {
     imported: HashSet<&'a str>,
     funcs: Vec<Func<'a, 't>>,
     func_of_node: HashMap<usize, u32>,
+    /// Function name → indices into `funcs`.
+    by_name: HashMap<&'a str, Vec<u32>>,
+    /// Function index → its `return` statements.
+    returns_in: HashMap<u32, Vec<Node<'t>>>,
+    /// Function index → the instance a call of it returns ([`Self::returns_of`]); `None`
+    /// while it is being worked out, so recursion ends.
+    return_memo: RefCell<HashMap<u32, Option<String>>>,
     findings: Vec<Finding>,
     /// Start byte of each finding, for mapping findings to handlers.
     finding_pos: Vec<usize>,
@@ -464,6 +491,8 @@ impl<'a, 't> Analyzer<'a, 't> {
                 sites.binders.push(site);
             } else if id == k.decorated {
                 sites.decorated.push(site);
+            } else if id == k.return_statement {
+                sites.returns.push(site);
             } else if id == k.global {
                 sites.globals.push(site);
             }
@@ -574,6 +603,17 @@ impl<'a, 't> Analyzer<'a, 't> {
                     Some(Bound::Local) => return None,
                     None => {}
                 }
+                // `self.client` of a `@property def client(self) -> httpx.AsyncClient`.
+                if matches!(self.text(obj), "self" | "cls") {
+                    let props: Vec<u32> = self
+                        .methods(attr, scope)
+                        .into_iter()
+                        .filter(|&i| self.is_property(i))
+                        .collect();
+                    if !props.is_empty() {
+                        return self.returns_of_all(&props, depth + 1);
+                    }
+                }
             }
             let base = self.qualify_at(obj, scope, depth + 1)?;
             let q = if base == "builtins" {
@@ -610,7 +650,11 @@ impl<'a, 't> Analyzer<'a, 't> {
     fn qualify_call(&self, n: Node, scope: u32, depth: u32) -> Option<String> {
         let callee = n.child_by_field_id(self.f.function)?;
         let args = n.child_by_field_id(self.f.arguments);
-        let q = self.qualify_at(callee, scope, depth)?;
+        let Some(q) = self.qualify_at(callee, scope, depth) else {
+            // A factory defined in this file: `make_client(p)`, `self._client()`.
+            let funcs = self.local_funcs(callee, scope);
+            return self.returns_of_all(&funcs, depth + 1);
+        };
         match q.as_str() {
             "getattr" => {
                 let obj = self.arg(args, 0, "")?;
@@ -627,6 +671,156 @@ impl<'a, 't> Analyzer<'a, 't> {
             }
             _ => self.table.returns(&q).map(str::to_string),
         }
+    }
+
+    // ---- functions of this file ---------------------------------------------------------
+
+    /// The functions of this file a callee names: a function visible from `scope` under that
+    /// name (all definitions in the scope that binds it), or a method of the class around the
+    /// call through `self.`/`cls.`.
+    fn local_funcs(&self, callee: Node, scope: u32) -> Vec<u32> {
+        let k = self.k;
+        if callee.kind_id() == k.identifier {
+            let name = self.text(callee);
+            // The scope whose binding the name refers to; only its definitions count.
+            let mut s = Some(scope);
+            while let Some(cur) = s {
+                match self.bindings.get(&(cur, name)) {
+                    Some(Bound::Local) => {
+                        return self
+                            .by_name
+                            .get(name)
+                            .into_iter()
+                            .flatten()
+                            .copied()
+                            .filter(|&i| {
+                                let func = &self.funcs[i as usize];
+                                func.method_of.is_none()
+                                    && self.target_scope(func.outer, name) == cur
+                            })
+                            .collect();
+                    }
+                    Some(Bound::Api(_)) => return Vec::new(),
+                    None => s = self.parent_scope(cur),
+                }
+            }
+            return Vec::new();
+        }
+        if callee.kind_id() == k.attribute
+            && callee
+                .child_by_field_id(self.f.object)
+                .is_some_and(|o| matches!(self.text(o), "self" | "cls"))
+        {
+            return self.methods(self.last_name(callee), scope);
+        }
+        Vec::new()
+    }
+
+    /// Methods named `name` of the class whose method (or a function nested in one) `scope` is.
+    fn methods(&self, name: &str, scope: u32) -> Vec<u32> {
+        let Some(class) = self.class_of(scope) else {
+            return Vec::new();
+        };
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| self.funcs[i as usize].method_of == Some(class))
+            .collect()
+    }
+
+    fn class_of(&self, scope: u32) -> Option<u32> {
+        let mut s = scope;
+        // Scopes only nest outwards (`outer` is always an earlier function), so this ends.
+        while s > 0 {
+            let func = self.funcs.get(s as usize - 1)?;
+            if func.method_of.is_some() {
+                return func.method_of;
+            }
+            s = func.outer;
+        }
+        None
+    }
+
+    /// Whether a function is decorated `@property` or `@cached_property`.
+    fn is_property(&self, index: u32) -> bool {
+        let Some(def) = self.funcs.get(index as usize).and_then(|f| f.node.parent()) else {
+            return false;
+        };
+        if def.kind_id() != self.k.decorated {
+            return false;
+        }
+        let mut c = def.walk();
+        let found = def.named_children(&mut c).any(|d| {
+            d.kind_id() == self.k.decorator
+                && d.named_child(0).is_some_and(|e| {
+                    matches!(
+                        self.text(e),
+                        "property" | "cached_property" | "functools.cached_property"
+                    )
+                })
+        });
+        found
+    }
+
+    /// The one instance calls of all of `funcs` return, if they agree.
+    fn returns_of_all(&self, funcs: &[u32], depth: u32) -> Option<String> {
+        let mut out: Option<String> = None;
+        for &i in funcs {
+            let r = self.returns_of(i, depth)?;
+            if out.as_ref().is_some_and(|o| *o != r) {
+                return None;
+            }
+            out = Some(r);
+        }
+        out
+    }
+
+    /// The instance of a known API that a call of function `index` returns: what its return
+    /// annotation names, else what every one of its `return` expressions stands for (when
+    /// they agree). Each function is worked out once; a function met again while it is being
+    /// worked out (recursion) returns nothing known.
+    fn returns_of(&self, index: u32, depth: u32) -> Option<String> {
+        if depth > MAX_EXPR_DEPTH {
+            return None;
+        }
+        let known = self.return_memo.borrow().get(&index).cloned();
+        if let Some(r) = known {
+            return r;
+        }
+        self.return_memo.borrow_mut().insert(index, None);
+        let r = self.work_out_returns(index, depth);
+        self.return_memo.borrow_mut().insert(index, r.clone());
+        r
+    }
+
+    fn work_out_returns(&self, index: u32, depth: u32) -> Option<String> {
+        let func = self.funcs.get(index as usize)?;
+        let annotated = func
+            .node
+            .child_by_field_id(self.f.return_type)
+            .and_then(|t| self.qualify_at(t, func.outer, depth + 1))
+            .and_then(|q| self.instance_of_class(&q));
+        if annotated.is_some() {
+            return annotated;
+        }
+        let mut out: Option<String> = None;
+        for r in self.returns_in.get(&index)? {
+            // A bare `return` (or `return None`) returns nothing known.
+            let q = self.qualify_at(r.named_child(0)?, index + 1, depth + 1)?;
+            if !self.table.is_instance(&q) || out.as_ref().is_some_and(|o| *o != q) {
+                return None;
+            }
+            out = Some(q);
+        }
+        out
+    }
+
+    /// The instance a class name stands for in an annotation (`httpx.AsyncClient`,
+    /// `requests.sessions.Session` → `requests.Session`), when it is a known API's.
+    fn instance_of_class(&self, q: &str) -> Option<String> {
+        self.table.returns(q).map(str::to_string)
     }
 
     /// Positional argument `i` or keyword argument `kw` of an argument list.
@@ -852,8 +1046,10 @@ impl<'a, 't> Analyzer<'a, 't> {
                 (None, None)
             };
             let Some(name) = name else { continue };
+            // A class names its instances: `s: requests.sessions.Session` is a
+            // `requests.Session`.
             let b = match annotation.and_then(|t| self.qualify(t, outer)) {
-                Some(q) => Bound::Api(q),
+                Some(q) => Bound::Api(self.instance_of_class(&q).unwrap_or(q)),
                 None => Bound::Local,
             };
             let name = self.text(name);
@@ -887,12 +1083,28 @@ impl<'a, 't> Analyzer<'a, 't> {
                 .and_modify(|v| *v = None)
                 .or_insert(Some((value, scope)));
         }
-        if value.kind_id() == k.call {
-            let named = value
-                .child_by_field_id(self.f.function)
-                .map(|c| self.last_name(c));
-            if matches!(named, Some("FastMCP" | "Server")) {
-                self.servers.insert(text);
+        if value.kind_id() == k.call && self.servers_unresolved(value, scope) {
+            self.servers.insert(text);
+        }
+    }
+
+    /// A call of a server class this file cannot resolve to the table's: a local subclass or
+    /// a relative import named like one (`ErrorPreservingFastMCP(...)`), or an MCP SDK module's
+    /// class the table does not list (`mcp.server.x.FastMCP`). `ldap3.Server()` is not one.
+    fn servers_unresolved(&self, call: Node<'t>, scope: u32) -> bool {
+        let Some(callee) = call.child_by_field_id(self.f.function) else {
+            return false;
+        };
+        let named = |last: &str| {
+            last == "Server" || last.ends_with("FastMCP") || last.ends_with("MCPServer")
+        };
+        match self.qualify(callee, scope) {
+            None => named(self.last_name(callee)),
+            Some(q) => {
+                let top = q.split('.').next().unwrap_or_default();
+                self.table.returns(&q).is_none()
+                    && matches!(top, "mcp" | "fastmcp")
+                    && named(q.rsplit('.').next().unwrap_or_default())
             }
         }
     }
@@ -1690,9 +1902,16 @@ impl<'a, 't> Analyzer<'a, 't> {
 
     // ---- MCP surface --------------------------------------------------------------------
 
-    /// Whether `obj` (the object of `@obj.tool`) is an MCP server: bound to a call of
-    /// something named `FastMCP`/`Server` in this file, or imported under a name that says so.
-    fn is_server(&self, obj: Node) -> bool {
+    /// Whether `obj` (the object of `@obj.tool`) is an MCP server: an instance of an MCP SDK
+    /// server class (assigned, annotated or returned by a factory), bound to a call of a
+    /// server class this file cannot resolve, or imported under a name that says so.
+    fn is_server(&self, obj: Node, scope: u32) -> bool {
+        if self
+            .qualify(obj, scope)
+            .is_some_and(|q| self.table.is_server(&q))
+        {
+            return true;
+        }
         let text = self.text(obj);
         if self.servers.contains(text) {
             return true;
@@ -1704,15 +1923,165 @@ impl<'a, 't> Analyzer<'a, 't> {
         false
     }
 
+    /// A string argument's text: a literal or a constant (`description=TOOL_DESCRIPTION`).
     fn string_arg(&self, args: Option<Node<'t>>, i: usize, kw: &str, scope: u32) -> Option<String> {
         let a = self.arg(args, i, kw)?;
-        self.render(a, Holes::Source, scope, 0).or_else(|| {
-            // A constant: `name=TOOL_NAME`.
-            let (value, at) = (a.kind_id() == self.k.identifier)
-                .then(|| self.lookup_value(scope, self.text(a)))
-                .flatten()?;
-            self.render(value, Holes::Source, at, 0)
-        })
+        self.fuel.set(PATH_FUEL);
+        self.constant_text(a, scope, 0)
+    }
+
+    /// The text of a constant string expression, as the model would see it: literals and
+    /// their concatenations, `+`, names assigned once, f-strings whose holes are such
+    /// constants or numbers (other holes kept as written, `{expr}`), and `.strip()`,
+    /// `textwrap.dedent(…)` or `inspect.cleandoc(…)` of one.
+    fn constant_text(&self, n: Node, scope: u32, depth: u32) -> Option<String> {
+        let fuel = self.fuel.get();
+        if depth > MAX_EXPR_DEPTH || fuel == 0 {
+            return None;
+        }
+        self.fuel.set(fuel - 1);
+        let (k, f) = (self.k, self.f);
+        let id = n.kind_id();
+        if id == k.parenthesized {
+            return self.constant_text(n.named_child(0)?, scope, depth + 1);
+        }
+        if id == k.identifier {
+            let (value, at) = self.lookup_value(scope, self.text(n))?;
+            return self.constant_text(value, at, depth + 1);
+        }
+        if id == k.binary_operator {
+            if n.child_by_field_id(f.operator)?.kind() != "+" {
+                return None;
+            }
+            let left = self.constant_text(n.child_by_field_id(f.left)?, scope, depth + 1)?;
+            let right = self.constant_text(n.child_by_field_id(f.right)?, scope, depth + 1)?;
+            return Some(left + &right);
+        }
+        if id == k.call {
+            let callee = n.child_by_field_id(f.function)?;
+            let args = n.child_by_field_id(f.arguments);
+            if callee.kind_id() == k.attribute
+                && args
+                    .is_some_and(|a| a.kind_id() == k.argument_list && a.named_child_count() == 0)
+            {
+                let trim: fn(&str) -> &str = match self.last_name(callee) {
+                    "strip" => str::trim,
+                    "lstrip" => str::trim_start,
+                    "rstrip" => str::trim_end,
+                    _ => return None,
+                };
+                let text =
+                    self.constant_text(callee.child_by_field_id(f.object)?, scope, depth + 1)?;
+                return Some(trim(&text).to_string());
+            }
+            let q = self.qualify(callee, scope)?;
+            let text = |a| self.constant_text(a, scope, depth + 1);
+            return match q.as_str() {
+                "textwrap.dedent" => Some(dedent(&text(self.arg(args, 0, "text")?)?)),
+                "inspect.cleandoc" => Some(cleandoc(&text(self.arg(args, 0, "doc")?)?)),
+                _ => None,
+            };
+        }
+        let parts: Vec<Node> = if id == k.string {
+            vec![n]
+        } else if id == k.concatenated_string {
+            let mut c = n.walk();
+            n.named_children(&mut c)
+                .filter(|p| p.kind_id() == k.string)
+                .collect()
+        } else {
+            return None;
+        };
+        let mut out = String::new();
+        for part in parts {
+            let mut prefix = Prefix::default();
+            let mut c = part.walk();
+            for piece in part.children(&mut c) {
+                let pid = piece.kind_id();
+                if pid == k.string_start {
+                    prefix = Prefix::of(self.text(piece));
+                } else if pid == k.string_content {
+                    decode_into(self.text(piece), prefix, &mut out);
+                } else if pid == k.interpolation {
+                    let expr = (piece.named_child_count() == 1)
+                        .then(|| piece.named_child(0))
+                        .flatten();
+                    let number = |e: Node| e.kind_id() == k.integer || e.kind_id() == k.float;
+                    let value = expr.and_then(|e| {
+                        // `{5}` or `{MAX}` of `MAX = 5`.
+                        let e = match self.lookup_value(scope, self.text(e)) {
+                            Some((v, _)) if e.kind_id() == k.identifier && number(v) => v,
+                            _ => e,
+                        };
+                        if number(e) {
+                            Some(self.text(e).to_string())
+                        } else {
+                            self.constant_text(e, scope, depth + 1)
+                        }
+                    });
+                    match value {
+                        Some(v) => out.push_str(&v),
+                        // As written, conversion and format spec included.
+                        None => out.push_str(self.text(piece)),
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// A signature or schema as one line, as the model sees it: comments dropped, line
+    /// breaks and indentation folded to one space (none after an opening or before a closing
+    /// bracket), the trailing comma before a bracket on a new line dropped; string literals
+    /// kept as written.
+    fn one_line(&self, n: Node) -> String {
+        let k = self.k;
+        let mut tokens: Vec<Node> = Vec::new();
+        let mut c = n.walk();
+        'walk: loop {
+            let t = c.node();
+            let id = t.kind_id();
+            let unit = id == k.string || t.child_count() == 0;
+            if unit {
+                if id != k.comment && t.kind() != "line_continuation" {
+                    tokens.push(t);
+                }
+            } else if c.goto_first_child() {
+                continue;
+            }
+            while !c.goto_next_sibling() {
+                if !c.goto_parent() || c.node() == n {
+                    break 'walk;
+                }
+            }
+        }
+        let opens = |s: &str| matches!(s, "(" | "[" | "{");
+        let closes = |s: &str| matches!(s, ")" | "]" | "}");
+        let mut out = String::new();
+        let mut prev: Option<Node> = None;
+        for (i, &t) in tokens.iter().enumerate() {
+            let text = self.text(t);
+            if text == "," {
+                let dangling = tokens.get(i + 1).is_some_and(|&next| {
+                    closes(self.text(next))
+                        && self
+                            .src
+                            .get(t.end_byte()..next.start_byte())
+                            .is_some_and(|gap| gap.contains(&b'\n'))
+                });
+                if dangling {
+                    continue;
+                }
+            }
+            if let Some(p) = prev {
+                if p.end_byte() < t.start_byte() && !opens(self.text(p)) && !closes(text) {
+                    out.push(' ');
+                }
+            }
+            out.push_str(text);
+            prev = Some(t);
+        }
+        clip_schema(&out)
     }
 
     fn position(n: Node) -> (u32, u32) {
@@ -1761,7 +2130,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                     "resource" => SurfaceKind::Resource,
                     _ => continue,
                 };
-                if !self.is_server(obj) {
+                if !self.is_server(obj, d.scope) {
                     continue;
                 }
                 let name = self
@@ -1773,7 +2142,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 let params = func
                     .node
                     .child_by_field_id(f.parameters)
-                    .map(|p| self.text(p).to_string());
+                    .map(|p| self.one_line(p));
                 let schema = if kind == SurfaceKind::Resource {
                     let uri = self.string_arg(args, 0, "uri", d.scope);
                     match (uri, params) {
@@ -1817,7 +2186,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         let (line, column) = Self::position(s.node);
         let last = self.last_name(callee);
         if last == "add_tool" && callee.kind_id() == k.attribute {
-            if !self.is_server(callee.child_by_field_id(f.object)?) {
+            if !self.is_server(callee.child_by_field_id(f.object)?, s.scope) {
                 return None;
             }
             let handler = self
@@ -1840,7 +2209,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 schema: func
                     .node
                     .child_by_field_id(f.parameters)
-                    .map(|p| self.text(p).to_string()),
+                    .map(|p| self.one_line(p)),
                 line,
                 column,
                 reaches: Vec::new(),
@@ -1861,7 +2230,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         let schema = self
             .arg(args, usize::MAX, schema_kw)
             .or_else(|| self.arg(args, usize::MAX, "input_schema"))
-            .map(|n| self.text(n).to_string());
+            .map(|n| self.one_line(n));
         let surface = Surface {
             kind,
             name,
@@ -1948,7 +2317,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                             c.kind_id() == k.attribute
                                 && self.last_name(c) == "call_tool"
                                 && c.child_by_field_id(f.object)
-                                    .is_some_and(|o| self.is_server(o))
+                                    .is_some_and(|o| self.is_server(o, d.scope))
                         })
                     })
             });
@@ -2434,6 +2803,41 @@ fn cleandoc(s: &str) -> String {
         out.pop();
     }
     out.join("\n")
+}
+
+/// `textwrap.dedent`: the common leading blanks of the non-blank lines removed; blank lines
+/// emptied.
+fn dedent(s: &str) -> String {
+    let blanks = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
+    let indent = s
+        .split('\n')
+        .filter(|l| !l.trim().is_empty())
+        .map(blanks)
+        .min()
+        .unwrap_or(0);
+    s.split('\n')
+        .map(|l| {
+            if l.trim().is_empty() {
+                ""
+            } else {
+                l.get(indent..).unwrap_or(l)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Schemas are kept whole up to a generous bound (they are hashed and shown).
+fn clip_schema(s: &str) -> String {
+    const MAX: usize = 16 * 1024;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 /// `os.path.join` semantics: an absolute part starts over.
@@ -2939,6 +3343,213 @@ mod tests {
     }
 
     #[test]
+    fn factories_of_this_file_return_their_instances() {
+        for src in [
+            // The return annotation names the instance.
+            "import httpx\ndef make_client(p) -> httpx.AsyncClient:\n    try:\n        return httpx.AsyncClient(proxy=p)\n    except ValueError as e:\n        raise RuntimeError(e)\nasync def f(x, u):\n    async with make_client(x) as client:\n        await client.get(u)",
+            // No annotation: every `return` gives the same instance.
+            "import httpx\ndef make(t):\n    if t:\n        return httpx.Client(timeout=t)\n    return httpx.Client()\nmake(1).get(u)",
+            // Factories of factories, and awaited async ones.
+            "import httpx\ndef a():\n    return b()\ndef b():\n    return httpx.Client()\nc = a()\nc.get(u)",
+            "import httpx\nasync def mk() -> httpx.AsyncClient:\n    ...\nasync def f():\n    c = await mk()\n    await c.get(u)",
+            // Methods through `self.`, and properties.
+            "import httpx\nclass A:\n    def __init__(self):\n        self.http = httpx.AsyncClient()\n    def _client(self):\n        return self.http\n    async def go(self, u):\n        return await self._client().get(u)",
+            "import httpx\nclass A:\n    @property\n    def client(self) -> httpx.Client:\n        return httpx.Client()\n    def go(self, u):\n        def inner():\n            return self.client.get(u)\n        return inner()",
+            "import httpx\nfrom functools import cached_property\nclass A:\n    @cached_property\n    def client(self):\n        return httpx.Client()\n    def go(self, u):\n        return self.client.get(u)",
+        ] {
+            assert_eq!(rules_of(src), ["py.network.httpx"], "{src}");
+        }
+        // A class in an annotation stands for its instances.
+        assert_eq!(
+            rules_of(
+                "import requests\ndef s() -> requests.sessions.Session:\n    ...\ns().post(u)"
+            ),
+            ["py.network.requests"]
+        );
+        let f = one("import httpx\ndef make_client(p) -> httpx.AsyncClient:\n    return httpx.AsyncClient(proxy=p)\nasync def f(x):\n    async with make_client(x) as client:\n        await client.get('https://api.example.com/x')");
+        assert_eq!(ev(&f, "api"), "httpx.AsyncClient.get");
+        assert_eq!(ev(&f, "host"), "api.example.com");
+        for src in [
+            // Returns that disagree, or that include something unknown (`None`, a bare return).
+            "import httpx, requests\ndef mk(x):\n    if x:\n        return httpx.Client()\n    return requests.Session()\nmk(1).get(u)",
+            "import httpx\ndef mk(x):\n    if x:\n        return None\n    return httpx.Client()\nmk(1).get(u)",
+            "import httpx\ndef mk(x):\n    if x:\n        return\n    return httpx.Client()\nmk(1).get(u)",
+            // An annotation that is no known API, a function returned rather than an instance.
+            "def mk() -> dict:\n    return {}\nmk().get(u)",
+            "import requests\ndef mk():\n    return requests.get\nmk()(u)",
+            // A nested function's `return` is not the factory's.
+            "import httpx\ndef mk():\n    def inner():\n        return httpx.Client()\n    return cache\nmk().get(u)",
+            // A parameter shadows the factory; another class's method; a plain method read as
+            // an attribute; a module function called as a method.
+            "import httpx\ndef make():\n    return httpx.Client()\ndef f(make):\n    make().get(u)",
+            "import httpx\nclass A:\n    def _c(self):\n        return httpx.Client()\nclass B:\n    def _c(self):\n        return object()\n    def go(self):\n        self._c().get(u)",
+            "import httpx\nclass A:\n    def client(self):\n        return httpx.Client()\n    def go(self):\n        return self.client.get(u)",
+            "import httpx\ndef client():\n    return httpx.Client()\nclass A:\n    def go(self):\n        return self.client().get(u)",
+            // Recursion ends.
+            "import httpx\ndef a():\n    return b()\ndef b():\n    return a()\na().get(u)",
+            "def a(n):\n    return a(n - 1)\na(1).get(u)",
+        ] {
+            assert!(rules_of(src).is_empty(), "{src}: {:?}", rules_of(src));
+        }
+    }
+
+    #[test]
+    fn mcp_server_classes_and_servers_built_in_functions() {
+        let a = run(r#"
+import httpx
+from mcp.server import MCPServer
+from pydantic import Field
+from typing import Annotated
+
+FETCH_DESCRIPTION = """Fetches a URL.
+
+Returns its text."""
+
+def make_client(p) -> httpx.AsyncClient:
+    return httpx.AsyncClient(proxy=p)
+
+async def fetch_url(url, p):
+    async with make_client(p) as client:
+        return await client.get(url)
+
+def create_server(p=None) -> MCPServer:
+    server = MCPServer("x", version="1")
+
+    @server.tool(name="fetch", description=FETCH_DESCRIPTION, annotations=None)
+    async def fetch(
+        url: Annotated[str, Field(description="URL to fetch")],
+        # how much
+        max_length: Annotated[
+            int,
+            Field(
+                description="Maximum number of characters.",
+                ge=1,  # inclusive
+            ),
+        ] = 5000,
+    ) -> str:
+        return await inner(url)
+
+    async def inner(url):
+        return await fetch_url(url, p)
+
+    @server.prompt(name="fetch", description="Fetch a URL")
+    async def fetch_prompt(url: str) -> str:
+        return str(url)
+
+    @server.resource("res://x")
+    def res() -> str:
+        "A resource."
+        return "x"
+
+    return server
+"#);
+        let names: Vec<(&str, SurfaceKind)> = a
+            .surface
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("fetch", SurfaceKind::Tool),
+                ("fetch", SurfaceKind::Prompt),
+                ("res", SurfaceKind::Resource),
+            ]
+        );
+        let fetch = &a.surface[0];
+        assert_eq!(
+            fetch.description.as_deref(),
+            Some("Fetches a URL.\n\nReturns its text.")
+        );
+        // A multi-line signature as one line, comments and the dangling comma dropped.
+        assert_eq!(
+            fetch.schema.as_deref(),
+            Some("(url: Annotated[str, Field(description=\"URL to fetch\")], max_length: Annotated[int, Field(description=\"Maximum number of characters.\", ge=1)] = 5000)")
+        );
+        // tool → inner → fetch_url → client.get on what make_client returns.
+        assert_eq!(fetch.reaches, [0]);
+        assert_eq!(a.findings[0].rule, "py.network.httpx");
+        assert_eq!(a.findings[0].tool.as_deref(), Some("fetch"));
+        assert_eq!(a.surface[1].description.as_deref(), Some("Fetch a URL"));
+        assert!(a.surface[1].reaches.is_empty());
+        assert_eq!(a.surface[2].description.as_deref(), Some("A resource."));
+
+        // Every server class of the SDKs, however imported, and instances of it wherever they
+        // come from (assigned, annotated, returned by a factory, a local subclass).
+        for src in [
+            "from mcp.server.mcpserver import MCPServer\ns = MCPServer('x')\n@s.tool()\ndef t(): pass",
+            "import mcp.server.mcpserver as m\ns = m.MCPServer('x')\n@s.tool()\ndef t(): pass",
+            "from fastmcp import FastMCP as F\napp = F('x')\n@app.tool\ndef t(): pass",
+            "import fastmcp\napp = fastmcp.FastMCP('x')\n@app.tool()\ndef t(): pass",
+            "from mcp.server.fastmcp import FastMCP\ndef register(srv: FastMCP):\n    @srv.tool()\n    def t(): pass",
+            "from mcp.server import MCPServer\ndef build() -> MCPServer:\n    return MCPServer('x')\napp = build()\n@app.tool()\ndef t(): pass",
+            "from mcp.server.fastmcp import FastMCP\nclass MyFastMCP(FastMCP):\n    pass\nsrv = MyFastMCP('x')\n@srv.tool()\ndef t(): pass",
+            "from .app import ErrorPreservingFastMCP\nsrv = ErrorPreservingFastMCP('x')\n@srv.tool()\ndef t(): pass",
+            "from mcp.server.fastmcp.server import FastMCP\nsrv = FastMCP('x')\n@srv.tool()\ndef t(): pass",
+        ] {
+            let a = run(src);
+            let names: Vec<&str> = a.surface.iter().map(|s| s.name.as_str()).collect();
+            assert_eq!(names, ["t"], "{src}");
+        }
+        let a = run("from mcp.server.lowlevel import Server\nimport mcp.types as types, os\nsrv = Server('x')\n@srv.list_tools()\nasync def l():\n    return [types.Tool(name='a', description='A', inputSchema={})]\n@srv.call_tool()\nasync def c(name, args):\n    os.system(args['c'])");
+        assert_eq!(a.surface.len(), 1);
+        assert_eq!(a.surface[0].reaches, [0]);
+        // Servers of other libraries named alike are not MCP servers.
+        for src in [
+            "from ldap3 import Server\nsrv = Server('ldap://x')\n@srv.tool()\ndef t(): pass",
+            "import ldap3\nserver = ldap3.Server('x')\n@server.tool()\ndef t(): pass",
+            "from mcp.server import MCPServer\nsrv = make()\n@srv.tool()\ndef t(): pass",
+            "from mcp.server import MCPServer\ndef f(srv: dict):\n    @srv.tool()\n    def t(): pass",
+            "from mcp.server.fastmcp import FastMCP\nclass Tools:\n    pass\nt = Tools()\n@t.tool()\ndef x(): pass",
+        ] {
+            assert!(run(src).surface.is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn descriptions_and_names_from_constants() {
+        let head = "from fastmcp import FastMCP\nfrom textwrap import dedent\nmcp = FastMCP('x')\nMAX = 5\nSITE = 'example.com'\nNAME = 'search'\n";
+        for (decl, name, want) in [
+            (
+                "D = ('Searches the web. '\n     'Returns links.')\n@mcp.tool(description=D)",
+                "f",
+                "Searches the web. Returns links.",
+            ),
+            (
+                "D = f'Up to {MAX} results from {SITE}.'\n@mcp.tool(name=NAME, description=D)",
+                "search",
+                "Up to 5 results from example.com.",
+            ),
+            (
+                "D = f'Hello {user.name!r} {user}'\n@mcp.tool(description=D)",
+                "f",
+                "Hello {user.name!r} {user}",
+            ),
+            (
+                "D = dedent('''\n    Line one.\n      Indented.\n    ''').strip()\n@mcp.tool(description=D)",
+                "f",
+                "Line one.\n  Indented.",
+            ),
+            ("A = 'a'\nB = A + 'b'\n@mcp.tool(description=B)", "f", "ab"),
+            // Not a constant: the docstring is used.
+            ("D = 'Up to ' + count()\n@mcp.tool(description=D)", "f", "Doc."),
+            ("D = 'one'\nD = 'two'\n@mcp.tool(description=D)", "f", "Doc."),
+            // Refers to itself: no text, and no hang.
+            ("D = D + D + D\n@mcp.tool(description=D)", "f", "Doc."),
+        ] {
+            let src = format!("{head}{decl}\ndef f():\n    \"Doc.\"\n");
+            let a = run(&src);
+            assert_eq!(a.surface.len(), 1, "{src}");
+            let s = &a.surface[0];
+            assert_eq!(
+                (s.name.as_str(), s.description.as_deref()),
+                (name, Some(want)),
+                "{src}"
+            );
+        }
+    }
+
+    #[test]
     fn string_literals_without_docstrings_or_comments() {
         let a = run(concat!(
             "# comment 'not a string'\n",
@@ -3344,6 +3955,19 @@ async def call_tool(name: str, arguments: dict):
             )
             .into_bytes(),
         ];
+        // Factories returning each other's results, each with several returns, and mutual
+        // recursion: each function is worked out once.
+        let mut chain = String::from("import httpx\ndef f0():\n    return httpx.Client()\n");
+        for i in 1..3_000 {
+            chain.push_str(&format!(
+                "def f{i}(x):\n    if x:\n        return f{p}(x)\n    elif x > 1:\n        return f{p}(x)\n    return self.f{p}(x)\nc{i} = f{i}(1)\nc{i}.get(u)\n",
+                p = i - 1
+            ));
+        }
+        chain.push_str(
+            "def g(x):\n    return h(x) if x else g(x)\ndef h(x):\n    return g(x)\ng(1).get(u)\n",
+        );
+        inputs.push(chain.into_bytes());
         let mut nested = String::new();
         for depth in 0..2_000 {
             nested.push_str(&" ".repeat(depth));
