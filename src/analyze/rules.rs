@@ -198,6 +198,18 @@ mod tests {
         assert_eq!(t.returns("requests.Session"), Some("requests.Session"));
         assert_eq!(t.returns("httpx.AsyncClient"), Some("httpx.AsyncClient"));
         assert_eq!(t.attribute("pathlib.Path.parent"), Some("pathlib.Path"));
+        assert!(t.is_instance("httpx.AsyncClient") && !t.is_instance("httpx.get"));
+        // Every server class constructs an instance the table calls a server.
+        let servers: Vec<&String> = t
+            .returns
+            .keys()
+            .filter(|k| k.starts_with("mcp.") || k.starts_with("fastmcp."))
+            .collect();
+        assert!(servers.len() >= 10);
+        for c in servers {
+            assert!(t.is_server(t.returns(c).unwrap_or_default()), "{c}");
+        }
+        assert!(!t.is_server("requests.Session"));
         assert!(t.lookup("json.loads", false).is_none());
         assert!(t.lookup("ast.literal_eval", false).is_none());
         // Rules the analyzer switches to or refines by id.
