@@ -459,6 +459,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             } else if id == k.subscript {
                 sites.subscripts.push(site);
             } else if id == k.import
+                || id == k.for_statement
                 || id == k.import_from
                 || id == k.assignment
                 || id == k.named_expression
@@ -549,11 +550,16 @@ impl<'a, 't> Analyzer<'a, 't> {
         None
     }
 
+    /// The one value a name was assigned, in the scope that binds it (a parameter or loop
+    /// variable of that name hides the module's constant).
     fn lookup_value(&self, scope: u32, name: &'a str) -> Option<(Node<'t>, u32)> {
         let mut s = Some(scope);
         while let Some(cur) = s {
             if let Some(v) = self.values.get(&(cur, name)) {
                 return *v;
+            }
+            if self.bindings.contains_key(&(cur, name)) {
+                return None;
             }
             s = self.parent_scope(cur);
         }
@@ -979,6 +985,26 @@ impl<'a, 't> Analyzer<'a, 't> {
                 (n.child_by_field_id(f.name), n.child_by_field_id(f.value))
             {
                 self.bind_target(s.scope, name, Some(value));
+            }
+        } else if id == k.for_statement {
+            // Loop variables are locals that hold no one value.
+            let Some(left) = n.child_by_field_id(f.left) else {
+                return;
+            };
+            let targets: Vec<Node<'t>> = if left.kind_id() == k.identifier {
+                vec![left]
+            } else {
+                let mut c = left.walk();
+                let t = left
+                    .named_children(&mut c)
+                    .filter(|t| t.kind_id() == k.identifier)
+                    .collect();
+                t
+            };
+            for t in targets {
+                let key = (self.target_scope(s.scope, self.text(t)), self.text(t));
+                self.put(key, Bound::Local);
+                self.values.insert(key, None);
             }
         } else if id == k.with_item {
             // `with requests.Session() as s` / `async with httpx.AsyncClient() as c`.
@@ -1443,6 +1469,14 @@ impl<'a, 't> Analyzer<'a, 't> {
                 }
             }
             "py.env.read" => self.env_call(s, &q, rule, args),
+            // `runpy.run_module("pkg.__main__")` runs a module the code names, as an import
+            // would; a computed name (or any `run_path`) is code chosen at run time.
+            "py.eval.load-code"
+                if q == "runpy.run_module"
+                    && self
+                        .arg(args, 0, "mod_name")
+                        .and_then(|m| self.render(m, Holes::Strict, s.scope, 0))
+                        .is_some() => {}
             "py.eval.dynamic-import" => {
                 let Some(name) = self.arg(args, 0, "name") else {
                     return;
@@ -1729,7 +1763,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 self.sensitive_read(s, p, q);
             }
         }
-        if writes == Some(false) {
+        if writes == Some(false) || path.is_some_and(|p| self.is_null_device(p, s.scope)) {
             return;
         }
         let message = match writes {
@@ -1752,6 +1786,14 @@ impl<'a, 't> Analyzer<'a, 't> {
         }
     }
 
+    /// `os.devnull` or a literal null device: writing there writes nothing.
+    fn is_null_device(&self, path: Node<'t>, scope: u32) -> bool {
+        self.qualify(path, scope).is_some_and(|q| q == "os.devnull")
+            || self
+                .render(path, Holes::Strict, scope, 0)
+                .is_some_and(|p| p == "/dev/null" || p.eq_ignore_ascii_case("nul"))
+    }
+
     fn sensitive_read(&mut self, s: &Site<'t>, path: Node<'t>, api: &str) {
         let Some(p) = self.static_path(path, s.scope) else {
             return;
@@ -1770,25 +1812,87 @@ impl<'a, 't> Analyzer<'a, 't> {
 
     /// `os.getenv("X")`, `os.environ.get(name)`, …
     fn env_call(&mut self, s: &Site<'t>, q: &str, rule: &Rule, args: Option<Node<'t>>) {
-        let var = self
+        let vars = self
             .arg(args, 0, "key")
-            .and_then(|a| self.render(a, Holes::Strict, s.scope, 0));
-        self.env_finding(s.node, var, q, rule);
+            .map(|a| self.env_names(a, s.scope))
+            .unwrap_or_default();
+        self.env_finding(s.node, vars, q, rule);
     }
 
-    fn env_finding(&mut self, n: Node, var: Option<String>, api: &str, named: &Rule) {
-        match var {
-            Some(v) => {
-                let message = format!("{} {v}", named.message);
-                self.push(named, n, Some(message))
-                    .with_evidence("variable", v)
-                    .with_evidence("api", api);
+    /// The variables an environment lookup's key can name: a literal, a name assigned one
+    /// once, or the variable of a `for` loop around the lookup over a tuple of literals
+    /// (written there or named: `for v in PROXY_VARS`). Empty when chosen at run time.
+    fn env_names(&self, key: Node<'t>, scope: u32) -> Vec<String> {
+        let (k, f) = (self.k, self.f);
+        if let Some(v) = self.render(key, Holes::Strict, scope, 0) {
+            return vec![v];
+        }
+        if key.kind_id() != k.identifier {
+            return Vec::new();
+        }
+        let name = self.text(key);
+        let mut up = key.parent();
+        while let Some(p) = up {
+            let id = p.kind_id();
+            if id == k.function || id == k.class {
+                break;
             }
-            None => {
-                if let Some(rule) = self.rule("py.env.computed") {
-                    self.push(rule, n, None).with_evidence("api", api);
-                }
+            if id == k.for_statement
+                && p.child_by_field_id(f.left)
+                    .is_some_and(|l| l.kind_id() == k.identifier && self.text(l) == name)
+            {
+                return p
+                    .child_by_field_id(f.right)
+                    .map(|items| self.literal_items(items, scope))
+                    .unwrap_or_default();
             }
+            up = p.parent();
+        }
+        match self.lookup_value(scope, name) {
+            Some((value, at)) => self
+                .render(value, Holes::Strict, at, 0)
+                .map(|v| vec![v])
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The strings of a tuple or list literal of string literals, or of a name assigned such
+    /// a tuple once (a list could have grown). Empty otherwise, or when there are many.
+    fn literal_items(&self, items: Node<'t>, scope: u32) -> Vec<String> {
+        const MAX_ITEMS: usize = 32;
+        let k = self.k;
+        let (items, at) = if items.kind_id() == k.identifier {
+            match self.lookup_value(scope, self.text(items)) {
+                Some((v, at)) if v.kind_id() == k.tuple => (v, at),
+                _ => return Vec::new(),
+            }
+        } else if items.kind_id() == k.tuple || items.kind_id() == k.list {
+            (items, scope)
+        } else {
+            return Vec::new();
+        };
+        let mut c = items.walk();
+        let names: Option<Vec<String>> = items
+            .named_children(&mut c)
+            .filter(|x| x.kind_id() != k.comment)
+            .map(|x| self.render(x, Holes::Strict, at, 0))
+            .collect();
+        names.filter(|n| n.len() <= MAX_ITEMS).unwrap_or_default()
+    }
+
+    /// One finding per variable named, or one for a variable chosen at run time.
+    fn env_finding(&mut self, n: Node, vars: Vec<String>, api: &str, named: &Rule) {
+        if vars.is_empty() {
+            if let Some(rule) = self.rule("py.env.computed") {
+                self.push(rule, n, None).with_evidence("api", api);
+            }
+        }
+        for v in vars {
+            let message = format!("{} {v}", named.message);
+            self.push(named, n, Some(message))
+                .with_evidence("variable", v)
+                .with_evidence("api", api);
         }
     }
 
@@ -1825,11 +1929,12 @@ impl<'a, 't> Analyzer<'a, 't> {
                 return;
             }
         }
-        let var = n
+        let vars = n
             .child_by_field_id(f.subscript)
-            .and_then(|i| self.render(i, Holes::Strict, s.scope, 0));
+            .map(|i| self.env_names(i, s.scope))
+            .unwrap_or_default();
         if let Some(rule) = self.rule("py.env.read") {
-            self.env_finding(n, var, &q, rule);
+            self.env_finding(n, vars, &q, rule);
         }
     }
 
@@ -1872,9 +1977,9 @@ impl<'a, 't> Analyzer<'a, 't> {
                 found
             };
             if op_in && left != Some(n) {
-                let var = left.and_then(|l| self.render(l, Holes::Strict, s.scope, 0));
+                let vars = left.map(|l| self.env_names(l, s.scope)).unwrap_or_default();
                 if let Some(rule) = self.rule("py.env.read") {
-                    self.env_finding(p, var, &q, rule);
+                    self.env_finding(p, vars, &q, rule);
                 }
             }
             return;
@@ -3082,6 +3187,11 @@ mod tests {
                 "py.eval.dynamic-import",
             ),
             ("import runpy\nrunpy.run_path(p)", "py.eval.load-code"),
+            (
+                "import runpy\nrunpy.run_path('setup.py')",
+                "py.eval.load-code",
+            ),
+            ("import runpy\nrunpy.run_module(name)", "py.eval.load-code"),
             ("import pickle\npickle.loads(blob)", "py.eval.deserialize"),
             ("import cPickle\ncPickle.load(f)", "py.eval.deserialize"),
             ("import marshal\nmarshal.loads(b)", "py.eval.deserialize"),
@@ -3233,6 +3343,42 @@ mod tests {
         ] {
             assert!(rules_of(src).is_empty(), "{src}: {:?}", rules_of(src));
         }
+        // Names from constants and from loops over tuples of literals: one read each.
+        let vars = |src: &str| -> Vec<(String, String)> {
+            run(src)
+                .findings
+                .iter()
+                .map(|f| {
+                    let v = f.evidence.get("variable").and_then(|v| v.as_str());
+                    (f.rule.clone(), v.unwrap_or("").to_string())
+                })
+                .collect()
+        };
+        let read = |v: &str| ("py.env.read".to_string(), v.to_string());
+        let computed = || ("py.env.computed".to_string(), String::new());
+        assert_eq!(
+            vars("import os\nPROXY = (\n    'HTTP_PROXY',  # plain\n    'https_proxy',\n)\ndef f():\n    for name in PROXY:\n        v = os.environ.get(name)\n        if v:\n            os.environ[name] = v"),
+            [read("HTTP_PROXY"), read("https_proxy")]
+        );
+        assert_eq!(
+            vars("import os\nfor v in ['A', 'B']:\n    if v not in os.environ:\n        pass"),
+            [read("A"), read("B")]
+        );
+        assert_eq!(
+            vars("import os\nname = 'X'\nif name in os.environ:\n    os.environ[name]"),
+            [read("X"), read("X")]
+        );
+        for src in [
+            // A list can grow; a parameter or loop variable hides the constant; the key is
+            // not the loop variable itself.
+            "import os\nL = ['A']\nL.append(x)\nfor n in L:\n    os.getenv(n)",
+            "import os\nname = 'X'\ndef f(name):\n    return os.getenv(name)",
+            "import os\nname = 'X'\nfor name in items:\n    os.getenv(name)",
+            "import os\nfor n in ('A',):\n    os.getenv(n + '_X')",
+            "import os\nfor n in ('A', b):\n    os.getenv(n)",
+        ] {
+            assert_eq!(vars(src), [computed()], "{src}");
+        }
     }
 
     #[test]
@@ -3337,6 +3483,11 @@ mod tests {
             "class C:\n    def open(self, p, m):\n        pass\nC().open(p, 'w')",
             "import os\nos.environment['X']",
             "obj.os.environ['X']",
+            // Writing to the null device writes nothing; running a named module is an import.
+            "import os\nwith open(os.devnull, 'w') as f:\n    pass",
+            "from os import devnull\nopen(devnull, 'a')",
+            "open('/dev/null', 'wb')",
+            "import runpy\nrunpy.run_module('pkg', run_name='__main__')",
         ] {
             assert!(rules_of(src).is_empty(), "{src}: {:?}", rules_of(src));
         }
