@@ -223,6 +223,7 @@ pub fn analyze(path: &str, src: &[u8]) -> FileAnalysis {
         funcs: Vec::new(),
         func_of_node: HashMap::new(),
         by_name: HashMap::new(),
+        classes: HashMap::new(),
         returns_in: HashMap::new(),
         return_memo: RefCell::new(HashMap::new()),
         findings: Vec::new(),
@@ -373,6 +374,8 @@ struct Analyzer<'a, 't> {
     imported: HashSet<&'a str>,
     funcs: Vec<Func<'a, 't>>,
     func_of_node: HashMap<usize, u32>,
+    /// Class name → its definitions and the scopes they are in.
+    classes: HashMap<&'a str, Vec<(Node<'t>, u32)>>,
     /// Function name → indices into `funcs`.
     by_name: HashMap<&'a str, Vec<u32>>,
     /// Function index → its `return` statements.
@@ -1041,6 +1044,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             if let Some(name) = n.child_by_field_id(f.name) {
                 let name = self.text(name);
                 self.put((s.scope, name), Bound::Local);
+                self.classes.entry(name).or_default().push((n, s.scope));
             }
         }
     }
@@ -2028,6 +2032,22 @@ impl<'a, 't> Analyzer<'a, 't> {
         false
     }
 
+    /// The `name=` of a registration: its text, or the expression as written (`{expr}`) when
+    /// it is not a constant; the handler's name when there is none.
+    fn name_arg(&self, args: Option<Node<'t>>, scope: u32, handler: &str) -> String {
+        match self
+            .arg(args, usize::MAX, "name")
+            .filter(|a| a.kind() != "none")
+        {
+            Some(a) => {
+                self.fuel.set(PATH_FUEL);
+                self.constant_text(a, scope, 0)
+                    .unwrap_or_else(|| format!("{{{}}}", clip(self.text(a))))
+            }
+            None => handler.to_string(),
+        }
+    }
+
     /// A string argument's text: a literal or a constant (`description=TOOL_DESCRIPTION`).
     fn string_arg(&self, args: Option<Node<'t>>, i: usize, kw: &str, scope: u32) -> Option<String> {
         let a = self.arg(args, i, kw)?;
@@ -2061,6 +2081,26 @@ impl<'a, 't> Analyzer<'a, 't> {
             let left = self.constant_text(n.child_by_field_id(f.left)?, scope, depth + 1)?;
             let right = self.constant_text(n.child_by_field_id(f.right)?, scope, depth + 1)?;
             return Some(left + &right);
+        }
+        if id == k.attribute {
+            // `Tools.STATUS` or `Tools.STATUS.value` of a class (an Enum) of this file.
+            let obj = n.child_by_field_id(f.object)?;
+            let attr = n.child_by_field_id(f.attribute)?;
+            let (class, member) = if self.text(attr) == "value" && obj.kind_id() == k.attribute {
+                (
+                    obj.child_by_field_id(f.object)?,
+                    obj.child_by_field_id(f.attribute)?,
+                )
+            } else {
+                (obj, attr)
+            };
+            if class.kind_id() != k.identifier
+                || !matches!(self.lookup(scope, self.text(class)), Some(Bound::Local))
+            {
+                return None;
+            }
+            let (value, at) = self.class_constant(self.text(class), self.text(member))?;
+            return self.constant_text(value, at, depth + 1);
         }
         if id == k.call {
             let callee = n.child_by_field_id(f.function)?;
@@ -2133,6 +2173,32 @@ impl<'a, 't> Analyzer<'a, 't> {
             }
         }
         Some(out)
+    }
+
+    /// The one value a class of this file (defined once) assigns to `member` in its body.
+    fn class_constant(&self, class: &str, member: &str) -> Option<(Node<'t>, u32)> {
+        let (k, f) = (self.k, self.f);
+        let [(def, scope)] = self.classes.get(class)?.as_slice() else {
+            return None;
+        };
+        let body = def.child_by_field_id(f.body)?;
+        let mut found = None;
+        let mut c = body.walk();
+        for stmt in body.named_children(&mut c) {
+            let Some(assign) = stmt.named_child(0).filter(|a| {
+                stmt.kind_id() == k.expression_statement && a.kind_id() == k.assignment
+            }) else {
+                continue;
+            };
+            let target = assign.child_by_field_id(f.left);
+            if target.is_some_and(|t| t.kind_id() == k.identifier && self.text(t) == member) {
+                if found.is_some() {
+                    return None;
+                }
+                found = assign.child_by_field_id(f.right).map(|v| (v, *scope));
+            }
+        }
+        found
     }
 
     /// A signature or schema as one line, as the model sees it: comments dropped, line
@@ -2238,9 +2304,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 if !self.is_server(obj, d.scope) {
                     continue;
                 }
-                let name = self
-                    .string_arg(args, usize::MAX, "name", d.scope)
-                    .unwrap_or_else(|| func.name.to_string());
+                let name = self.name_arg(args, d.scope, func.name);
                 let description = self
                     .string_arg(args, usize::MAX, "description", d.scope)
                     .or_else(|| self.docstring(func.node));
@@ -2305,9 +2369,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             let func = &self.funcs[index as usize];
             let surface = Surface {
                 kind: SurfaceKind::Tool,
-                name: self
-                    .string_arg(args, usize::MAX, "name", s.scope)
-                    .unwrap_or_else(|| name.to_string()),
+                name: self.name_arg(args, s.scope, name),
                 description: self
                     .string_arg(args, usize::MAX, "description", s.scope)
                     .or_else(|| self.docstring(func.node)),
@@ -3682,6 +3744,20 @@ def create_server(p=None) -> MCPServer:
                 "Line one.\n  Indented.",
             ),
             ("A = 'a'\nB = A + 'b'\n@mcp.tool(description=B)", "f", "ab"),
+            // Members of an Enum (or class constants) of this file.
+            (
+                "from enum import Enum\nclass Tools(str, Enum):\n    STATUS = 'git_status'\n    DESC = 'Shows status.'\n@mcp.tool(name=Tools.STATUS.value, description=Tools.DESC)",
+                "git_status",
+                "Shows status.",
+            ),
+            // A name given but not known: as written, not the handler's.
+            ("@mcp.tool(name=tool_name.value)", "{tool_name.value}", "Doc."),
+            ("@mcp.tool(name=None)", "f", "Doc."),
+            (
+                "class Tools:\n    A = 'a'\n    A = 'b'\n@mcp.tool(name=Tools.A)",
+                "{Tools.A}",
+                "Doc.",
+            ),
             // Not a constant: the docstring is used.
             ("D = 'Up to ' + count()\n@mcp.tool(description=D)", "f", "Doc."),
             ("D = 'one'\nD = 'two'\n@mcp.tool(description=D)", "f", "Doc."),
