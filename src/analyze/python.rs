@@ -224,6 +224,7 @@ pub fn analyze(path: &str, src: &[u8]) -> FileAnalysis {
         func_of_node: HashMap::new(),
         by_name: HashMap::new(),
         classes: HashMap::new(),
+        class_of_node: HashMap::new(),
         returns_in: HashMap::new(),
         return_memo: RefCell::new(HashMap::new()),
         findings: Vec::new(),
@@ -376,6 +377,8 @@ struct Analyzer<'a, 't> {
     func_of_node: HashMap<usize, u32>,
     /// Class name → its definitions and the scopes they are in.
     classes: HashMap<&'a str, Vec<(Node<'t>, u32)>>,
+    /// Class definition node id → the class's index (as in `Func::method_of`).
+    class_of_node: HashMap<usize, u32>,
     /// Function name → indices into `funcs`.
     by_name: HashMap<&'a str, Vec<u32>>,
     /// Function index → its `return` statements.
@@ -501,6 +504,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 sites.globals.push(site);
             }
             if id == k.class {
+                self.class_of_node.insert(n.id(), class_count);
                 classes.push((depth + 1, class_count));
                 class_count += 1;
             }
@@ -625,6 +629,17 @@ impl<'a, 't> Analyzer<'a, 't> {
                 }
             }
             let base = self.qualify_at(obj, scope, depth + 1)?;
+            if let Some(class) = local_class_of(&base) {
+                // A property of an instance of a class of this file.
+                let props: Vec<u32> = self
+                    .methods_of(attr, class)
+                    .into_iter()
+                    .filter(|&i| self.is_property(i))
+                    .collect();
+                if !props.is_empty() {
+                    return self.returns_of_all(&props, depth + 1);
+                }
+            }
             let q = if base == "builtins" {
                 attr.to_string()
             } else {
@@ -660,7 +675,11 @@ impl<'a, 't> Analyzer<'a, 't> {
         let callee = n.child_by_field_id(self.f.function)?;
         let args = n.child_by_field_id(self.f.arguments);
         let Some(q) = self.qualify_at(callee, scope, depth) else {
-            // A factory defined in this file: `make_client(p)`, `self._client()`.
+            // A class or a factory defined in this file: `Api()`, `make_client(p)`,
+            // `self._client()`.
+            if let Some(class) = self.local_class(callee, scope) {
+                return Some(local_instance(class));
+            }
             let funcs = self.local_funcs(callee, scope);
             return self.returns_of_all(&funcs, depth + 1);
         };
@@ -678,7 +697,17 @@ impl<'a, 't> Analyzer<'a, 't> {
             "importlib.import_module" => {
                 self.render(self.arg(args, 0, "name")?, Holes::Strict, scope, depth)
             }
-            _ => self.table.returns(&q).map(str::to_string),
+            _ => {
+                if let Some((class, method)) = q
+                    .split_once('.')
+                    .and_then(|(instance, method)| Some((local_class_of(instance)?, method)))
+                {
+                    // A method of an instance of a class of this file.
+                    let funcs = self.methods_of(method, class);
+                    return self.returns_of_all(&funcs, depth + 1);
+                }
+                self.table.returns(&q).map(str::to_string)
+            }
         }
     }
 
@@ -725,11 +754,60 @@ impl<'a, 't> Analyzer<'a, 't> {
         Vec::new()
     }
 
+    /// The class of this file a name refers to (one definition in the scope that binds it).
+    fn local_class(&self, n: Node, scope: u32) -> Option<u32> {
+        if n.kind_id() != self.k.identifier {
+            return None;
+        }
+        let name = self.text(n);
+        let mut s = Some(scope);
+        while let Some(cur) = s {
+            match self.bindings.get(&(cur, name)) {
+                Some(Bound::Local) => {
+                    let defs: Vec<&(Node, u32)> = self
+                        .classes
+                        .get(name)?
+                        .iter()
+                        .filter(|(_, at)| *at == cur)
+                        .collect();
+                    let [(def, _)] = defs.as_slice() else {
+                        return None;
+                    };
+                    return self.class_of_node.get(&def.id()).copied();
+                }
+                Some(Bound::Api(_)) => return None,
+                None => s = self.parent_scope(cur),
+            }
+        }
+        None
+    }
+
+    /// What an annotation names: a known API's instance, or an instance of a class of this
+    /// file.
+    fn annotated(&self, t: Node, scope: u32, depth: u32) -> Option<String> {
+        match self.qualify_at(t, scope, depth) {
+            Some(q) => Some(self.instance_of_class(&q).unwrap_or(q)),
+            None => {
+                let inner = if t.kind_id() == self.k.type_annotation {
+                    t.named_child(0)?
+                } else {
+                    t
+                };
+                self.local_class(inner, scope).map(local_instance)
+            }
+        }
+    }
+
     /// Methods named `name` of the class whose method (or a function nested in one) `scope` is.
     fn methods(&self, name: &str, scope: u32) -> Vec<u32> {
-        let Some(class) = self.class_of(scope) else {
-            return Vec::new();
-        };
+        match self.class_of(scope) {
+            Some(class) => self.methods_of(name, class),
+            None => Vec::new(),
+        }
+    }
+
+    /// Methods named `name` of a class.
+    fn methods_of(&self, name: &str, class: u32) -> Vec<u32> {
         self.by_name
             .get(name)
             .into_iter()
@@ -809,8 +887,8 @@ impl<'a, 't> Analyzer<'a, 't> {
         let annotated = func
             .node
             .child_by_field_id(self.f.return_type)
-            .and_then(|t| self.qualify_at(t, func.outer, depth + 1))
-            .and_then(|q| self.instance_of_class(&q));
+            .and_then(|t| self.annotated(t, func.outer, depth + 1))
+            .filter(|q| self.is_instance(q));
         if annotated.is_some() {
             return annotated;
         }
@@ -818,12 +896,17 @@ impl<'a, 't> Analyzer<'a, 't> {
         for r in self.returns_in.get(&index)? {
             // A bare `return` (or `return None`) returns nothing known.
             let q = self.qualify_at(r.named_child(0)?, index + 1, depth + 1)?;
-            if !self.table.is_instance(&q) || out.as_ref().is_some_and(|o| *o != q) {
+            if !self.is_instance(&q) || out.as_ref().is_some_and(|o| *o != q) {
                 return None;
             }
             out = Some(q);
         }
         out
+    }
+
+    /// Whether `q` names an instance: of a known API, or of a class of this file.
+    fn is_instance(&self, q: &str) -> bool {
+        self.table.is_instance(q) || local_class_of(q).is_some()
     }
 
     /// The instance a class name stands for in an annotation (`httpx.AsyncClient`,
@@ -1078,8 +1161,8 @@ impl<'a, 't> Analyzer<'a, 't> {
             let Some(name) = name else { continue };
             // A class names its instances: `s: requests.sessions.Session` is a
             // `requests.Session`.
-            let b = match annotation.and_then(|t| self.qualify(t, outer)) {
-                Some(q) => Bound::Api(self.instance_of_class(&q).unwrap_or(q)),
+            let b = match annotation.and_then(|t| self.annotated(t, outer, 0)) {
+                Some(q) => Bound::Api(q),
                 None => Bound::Local,
             };
             let name = self.text(name);
@@ -2695,6 +2778,12 @@ impl<'a> CallGraph<'a> {
                 let obj = callee.child_by_field_id(f.object);
                 if obj.is_some_and(|o| matches!(a.text(o), "self" | "cls")) {
                     calls.push((s.node.start_byte(), a.last_name(callee), true, s.class));
+                } else if let Some(class) = obj
+                    .and_then(|o| a.qualify(o, s.scope))
+                    .and_then(|q| local_class_of(&q))
+                {
+                    // A method of an instance of a class of this file: `searcher.search(q)`.
+                    calls.push((s.node.start_byte(), a.last_name(callee), true, Some(class)));
                 }
             }
             // Functions passed by name (`asyncio.to_thread(helper, x)`) are reached too.
@@ -2822,6 +2911,18 @@ impl<'a> CallGraph<'a> {
             }
         }
     }
+}
+
+/// How an instance of a class of this file is named among qualified names (never a rule's).
+const LOCAL_INSTANCE: &str = "<class>#";
+
+fn local_instance(class: u32) -> String {
+    format!("{LOCAL_INSTANCE}{class}")
+}
+
+/// The class of a [`local_instance`] name.
+fn local_class_of(q: &str) -> Option<u32> {
+    q.strip_prefix(LOCAL_INSTANCE)?.parse().ok()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -3997,8 +4098,13 @@ def via_method(u: str):
             .map(|&i| rule_at(i))
             .collect();
         assert_eq!(threaded, ["py.network.httpx"]);
-        // `Api().fetch` is not a `self.` call: methods are only followed through `self`.
-        assert!(by_name("via_method").reaches.is_empty());
+        // `Api().fetch` is a method of a class of this file: `fetch` → `_send`, not `other`.
+        let via_method: Vec<&str> = by_name("via_method")
+            .reaches
+            .iter()
+            .map(|&i| rule_at(i))
+            .collect();
+        assert_eq!(via_method, ["py.network.httpx"]);
     }
 
     #[test]
@@ -4036,8 +4142,9 @@ def entry(u: str) -> str:
 "#);
         assert_eq!(a.surface.len(), 2);
         assert_eq!(a.surface[0].name, "search");
-        // `Tools().go` is not resolved (an instance method called on a new object).
-        assert!(a.surface[1].reaches.is_empty());
+        // `Tools().go` → `_send` → `_really` of `Tools`, not `Other._send`.
+        assert_eq!(a.surface[1].reaches, [0]);
+        assert_eq!(a.findings[1].tool, None);
         let a = run(r#"
 import httpx, os
 from mcp.server.fastmcp import FastMCP
@@ -4061,6 +4168,104 @@ class Other:
         assert_eq!(a.surface[0].reaches, [0]);
         assert_eq!(a.findings[0].rule, "py.network.httpx");
         assert_eq!(a.findings[1].tool, None);
+    }
+
+    #[test]
+    fn methods_of_instances_of_classes_of_the_file_are_followed() {
+        let a = run(r#"
+import os, subprocess, httpx
+from mcp.server import MCPServer
+from .other import Remote
+
+class Searcher:
+    def __init__(self):
+        self.http = self._client()
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client()
+
+    def search(self, q):
+        return self.http.get("https://search.example.com/?q=" + q)
+
+    def run(self, c):
+        return subprocess.run(c)
+
+class Other:
+    def search(self, q):
+        return os.system(q)
+
+class Holder:
+    def __init__(self):
+        self.searcher = Searcher()
+
+    def go(self, q):
+        return self.searcher.search(q)
+
+def get_searcher() -> Searcher:
+    return SEARCHER
+
+SEARCHER = Searcher()
+mcp = MCPServer("s")
+
+@mcp.tool()
+def module_instance(q: str) -> str:
+    return SEARCHER.search(q)
+
+@mcp.tool()
+def attribute_instance(q: str) -> str:
+    return Holder().go(q)
+
+def helper(s: Searcher, q):
+    return s.search(q)
+
+@mcp.tool()
+def annotated(q: str) -> str:
+    return helper(SEARCHER, q)
+
+@mcp.tool()
+def factory(q: str) -> str:
+    return get_searcher().search(q)
+
+@mcp.tool()
+def method_and_property(q: str) -> str:
+    return SEARCHER._client().post(q) or Props().client.put(q)
+
+class Props:
+    @property
+    def client(self) -> httpx.Client:
+        return httpx.Client()
+
+@mcp.tool()
+def elsewhere(q: str, r: Remote) -> str:
+    return r.search(q) or Remote().search(q) or unknown.search(q)
+"#);
+        let rules: Vec<&str> = a.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            [
+                "py.network.httpx",
+                "py.exec.subprocess",
+                "py.exec.shell",
+                "py.network.httpx",
+                "py.network.httpx"
+            ]
+        );
+        let reach: Vec<(&str, &[usize])> = a
+            .surface
+            .iter()
+            .map(|s| (s.name.as_str(), s.reaches.as_slice()))
+            .collect();
+        assert_eq!(
+            reach,
+            [
+                ("module_instance", &[0][..]),
+                ("attribute_instance", &[0]),
+                ("annotated", &[0]),
+                ("factory", &[0]),
+                ("method_and_property", &[3, 4]),
+                ("elsewhere", &[]),
+            ]
+        );
     }
 
     #[test]
@@ -4194,6 +4399,7 @@ async def call_tool(name: str, arguments: dict):
         chain.push_str(
             "def g(x):\n    return h(x) if x else g(x)\ndef h(x):\n    return g(x)\ng(1).get(u)\n",
         );
+        chain.push_str("class A:\n    def f(self):\n        return self.g()\n    def g(self):\n        return A().f()\n    @property\n    def p(self):\n        return self.p\nA().f().get(u)\nA().p.get(u)\n");
         inputs.push(chain.into_bytes());
         let mut nested = String::new();
         for depth in 0..2_000 {
