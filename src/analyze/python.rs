@@ -1201,23 +1201,25 @@ impl<'a, 't> Analyzer<'a, 't> {
         }
     }
 
-    /// A call of a server class this file cannot resolve to the table's: a local subclass or
-    /// a relative import named like one (`ErrorPreservingFastMCP(...)`), or an MCP SDK module's
-    /// class the table does not list (`mcp.server.x.FastMCP`). `ldap3.Server()` is not one.
+    /// A call of a server class this file cannot resolve to the table's: a subclass or
+    /// wrapper named like one (`ErrorPreservingFastMCP(...)`, from this file, a relative import
+    /// or the package's own modules), or an MCP SDK module's `Server` the table does not
+    /// list. `ldap3.Server()` is not one.
     fn servers_unresolved(&self, call: Node<'t>, scope: u32) -> bool {
         let Some(callee) = call.child_by_field_id(self.f.function) else {
             return false;
         };
-        let named = |last: &str| {
-            last == "Server" || last.ends_with("FastMCP") || last.ends_with("MCPServer")
-        };
+        let mcp_named = |last: &str| last.ends_with("FastMCP") || last.ends_with("MCPServer");
         match self.qualify(callee, scope) {
-            None => named(self.last_name(callee)),
+            None => {
+                let last = self.last_name(callee);
+                last == "Server" || mcp_named(last)
+            }
             Some(q) => {
                 let top = q.split('.').next().unwrap_or_default();
+                let last = q.rsplit('.').next().unwrap_or_default();
                 self.table.returns(&q).is_none()
-                    && matches!(top, "mcp" | "fastmcp")
-                    && named(q.rsplit('.').next().unwrap_or_default())
+                    && (mcp_named(last) || (last == "Server" && matches!(top, "mcp" | "fastmcp")))
             }
         }
     }
@@ -3799,6 +3801,8 @@ def create_server(p=None) -> MCPServer:
             "from mcp.server import MCPServer\ndef build() -> MCPServer:\n    return MCPServer('x')\napp = build()\n@app.tool()\ndef t(): pass",
             "from mcp.server.fastmcp import FastMCP\nclass MyFastMCP(FastMCP):\n    pass\nsrv = MyFastMCP('x')\n@srv.tool()\ndef t(): pass",
             "from .app import ErrorPreservingFastMCP\nsrv = ErrorPreservingFastMCP('x')\n@srv.tool()\ndef t(): pass",
+            "from pkg.servers.errors import ErrorPreservingFastMCP\nsrv = ErrorPreservingFastMCP('x')\n@srv.tool()\ndef t(): pass",
+            "from mcp.server.lowlevel.other import Server\nsrv = Server('x')\n@srv.tool()\ndef t(): pass",
             "from mcp.server.fastmcp.server import FastMCP\nsrv = FastMCP('x')\n@srv.tool()\ndef t(): pass",
         ] {
             let a = run(src);
@@ -3812,6 +3816,7 @@ def create_server(p=None) -> MCPServer:
         for src in [
             "from ldap3 import Server\nsrv = Server('ldap://x')\n@srv.tool()\ndef t(): pass",
             "import ldap3\nserver = ldap3.Server('x')\n@server.tool()\ndef t(): pass",
+            "from pkg.net import Server\nserver = Server('x')\n@server.tool()\ndef t(): pass",
             "from mcp.server import MCPServer\nsrv = make()\n@srv.tool()\ndef t(): pass",
             "from mcp.server import MCPServer\ndef f(srv: dict):\n    @srv.tool()\n    def t(): pass",
             "from mcp.server.fastmcp import FastMCP\nclass Tools:\n    pass\nt = Tools()\n@t.tool()\ndef x(): pass",
