@@ -144,6 +144,7 @@ ids!(Fields, field_id, {
     kind_type = "type",
     operator = "operator",
     return_type = "return_type",
+    superclasses = "superclasses",
 });
 
 fn ids() -> &'static (Kinds, Fields) {
@@ -225,6 +226,7 @@ pub fn analyze(path: &str, src: &[u8]) -> FileAnalysis {
         by_name: HashMap::new(),
         classes: HashMap::new(),
         class_of_node: HashMap::new(),
+        class_defs: Vec::new(),
         returns_in: HashMap::new(),
         return_memo: RefCell::new(HashMap::new()),
         findings: Vec::new(),
@@ -379,6 +381,8 @@ struct Analyzer<'a, 't> {
     classes: HashMap<&'a str, Vec<(Node<'t>, u32)>>,
     /// Class definition node id → the class's index (as in `Func::method_of`).
     class_of_node: HashMap<usize, u32>,
+    /// Class index → its definition and the scope it is in.
+    class_defs: Vec<(Node<'t>, u32)>,
     /// Function name → indices into `funcs`.
     by_name: HashMap<&'a str, Vec<u32>>,
     /// Function index → its `return` statements.
@@ -505,6 +509,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             }
             if id == k.class {
                 self.class_of_node.insert(n.id(), class_count);
+                self.class_defs.push((n, site.scope));
                 classes.push((depth + 1, class_count));
                 class_count += 1;
             }
@@ -2110,6 +2115,13 @@ impl<'a, 't> Analyzer<'a, 't> {
         if self.servers.contains(text) {
             return true;
         }
+        if text == "self" {
+            // `self.tool(...)` in a subclass of a server class.
+            return self
+                .class_of(scope)
+                .and_then(|c| self.class_defs.get(c as usize))
+                .is_some_and(|(def, at)| self.extends_server(*def, *at));
+        }
         if obj.kind_id() == self.k.identifier && self.imported.contains(text) {
             let lower = text.to_ascii_lowercase();
             return lower.contains("mcp") || lower.contains("server");
@@ -2134,6 +2146,23 @@ impl<'a, 't> Analyzer<'a, 't> {
     }
 
     /// A string argument's text: a literal or a constant (`description=TOOL_DESCRIPTION`).
+    /// Whether a class names a server class among its bases.
+    fn extends_server(&self, def: Node<'t>, scope: u32) -> bool {
+        let Some(bases) = def.child_by_field_id(self.f.superclasses) else {
+            return false;
+        };
+        let mut c = bases.walk();
+        let found = bases.named_children(&mut c).any(|b| {
+            let last = self.last_name(b);
+            let sdk = self
+                .qualify(b, scope)
+                .and_then(|q| self.instance_of_class(&q))
+                .is_some_and(|i| self.table.is_server(&i));
+            sdk || last.ends_with("FastMCP") || last.ends_with("MCPServer")
+        });
+        found
+    }
+
     fn string_arg(&self, args: Option<Node<'t>>, i: usize, kw: &str, scope: u32) -> Option<String> {
         let a = self.arg(args, i, kw)?;
         self.fuel.set(PATH_FUEL);
@@ -2357,7 +2386,6 @@ impl<'a, 't> Analyzer<'a, 't> {
             let Some(&index) = self.func_of_node.get(&def.id()) else {
                 continue;
             };
-            let func = &self.funcs[index as usize];
             let mut c = d.node.walk();
             for dec in d.node.named_children(&mut c) {
                 if dec.kind_id() != k.decorator {
@@ -2389,37 +2417,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 if !self.is_server(obj, d.scope) {
                     continue;
                 }
-                let name = self.name_arg(args, d.scope, func.name);
-                let description = self
-                    .string_arg(args, usize::MAX, "description", d.scope)
-                    .or_else(|| self.docstring(func.node));
-                let params = func
-                    .node
-                    .child_by_field_id(f.parameters)
-                    .map(|p| self.one_line(p));
-                let schema = if kind == SurfaceKind::Resource {
-                    let uri = self.string_arg(args, 0, "uri", d.scope);
-                    match (uri, params) {
-                        (Some(u), Some(p)) => Some(format!("{u} {p}")),
-                        (u, p) => u.or(p),
-                    }
-                } else {
-                    params
-                };
-                let (line, column) = Self::position(dec);
-                out.push((
-                    dec.start_byte(),
-                    Surface {
-                        kind,
-                        name,
-                        description,
-                        schema,
-                        line,
-                        column,
-                        reaches: Vec::new(),
-                    },
-                    Entry::Func(index),
-                ));
+                out.push(self.handler_surface(kind, index, args, 0, d.scope, dec));
             }
         }
         for s in &sites.calls {
@@ -2431,43 +2429,175 @@ impl<'a, 't> Analyzer<'a, 't> {
         out.into_iter().map(|(_, s, e)| (s, e)).collect()
     }
 
-    /// `types.Tool(name=…, description=…, inputSchema=…)` (and `Prompt`, `Resource`), and
-    /// `server.add_tool(handler, name=…)`.
-    fn surface_call(&self, s: &Site<'t>) -> Option<(usize, Surface, Entry)> {
+    /// A surface item served by handler function `index`, registered with `args` (a
+    /// decorator's or a registration's arguments; `uri_at` is where a resource's URI is among
+    /// them, `usize::MAX` for keyword only).
+    fn handler_surface(
+        &self,
+        kind: SurfaceKind,
+        index: u32,
+        args: Option<Node<'t>>,
+        uri_at: usize,
+        scope: u32,
+        at: Node<'t>,
+    ) -> (usize, Surface, Entry) {
+        self.registered(kind, Ok(index), args, uri_at, scope, at)
+    }
+
+    /// A surface item for a handler of this file (`Ok(index)`) or one defined elsewhere
+    /// (`Err(name)`: nothing known of its signature, docstring or reach).
+    fn registered(
+        &self,
+        kind: SurfaceKind,
+        handler: Result<u32, &str>,
+        args: Option<Node<'t>>,
+        uri_at: usize,
+        scope: u32,
+        at: Node<'t>,
+    ) -> (usize, Surface, Entry) {
+        let func = handler.ok().map(|i| &self.funcs[i as usize]);
+        let name = self.name_arg(
+            args,
+            scope,
+            func.map_or_else(|| handler.err().unwrap_or(""), |f| f.name),
+        );
+        let description = self
+            .string_arg(args, usize::MAX, "description", scope)
+            .or_else(|| func.and_then(|f| self.docstring(f.node)));
+        let params = func
+            .and_then(|f| f.node.child_by_field_id(self.f.parameters))
+            .map(|p| self.one_line(p));
+        let schema = if kind == SurfaceKind::Resource {
+            let uri = self.string_arg(args, uri_at, "uri", scope);
+            match (uri, params) {
+                (Some(u), Some(p)) => Some(format!("{u} {p}")),
+                (u, p) => u.or(p),
+            }
+        } else {
+            params
+        };
+        let (line, column) = Self::position(at);
+        let surface = Surface {
+            kind,
+            name,
+            description,
+            schema,
+            line,
+            column,
+            reaches: Vec::new(),
+        };
+        let entry = match handler {
+            Ok(index) => Entry::Func(index),
+            Err(_) => Entry::None,
+        };
+        (at.start_byte(), surface, entry)
+    }
+
+    /// The handler a registration with `args` names: a function of this file, or the name
+    /// of one from elsewhere (an imported function or an attribute) when the registration
+    /// names or describes it (else it is most likely a tool declared elsewhere, registered
+    /// again).
+    fn handler_of(
+        &self,
+        n: Node<'t>,
+        args: Option<Node<'t>>,
+        scope: u32,
+    ) -> Option<Result<u32, &'a str>> {
+        if let Some(&index) = self.local_funcs(n, scope).first() {
+            return Some(Ok(index));
+        }
+        if self.arg(args, usize::MAX, "name").is_none()
+            && self.arg(args, usize::MAX, "description").is_none()
+        {
+            return None;
+        }
+        let k = self.k;
+        let elsewhere = if n.kind_id() == k.identifier {
+            let name = self.text(n);
+            // `run = _queries.run` names a method of something built elsewhere.
+            let alias = self
+                .lookup_value(scope, name)
+                .is_some_and(|(v, _)| v.kind_id() == k.attribute);
+            alias
+                || self.imported.contains(name)
+                || matches!(self.lookup(scope, name), Some(Bound::Api(_)))
+        } else {
+            n.kind_id() == k.attribute
+        };
+        let name = self.last_name(n);
+        (elsewhere && !name.is_empty()).then_some(Err(name))
+    }
+
+    /// Registrations without a decorator: `server.add_tool(handler)`,
+    /// `server.add_tool(Tool.from_function(handler, name=…))` (also through a name),
+    /// `server.tool(handler, name=…)` and `server.tool(name=…)(handler)`; likewise prompts and
+    /// resources.
+    fn registration(&self, s: &Site<'t>) -> Option<(usize, Surface, Entry)> {
         let (k, f) = (self.k, self.f);
         let callee = s.node.child_by_field_id(f.function)?;
         let args = s.node.child_by_field_id(f.arguments);
-        let (line, column) = Self::position(s.node);
-        let last = self.last_name(callee);
-        if last == "add_tool" && callee.kind_id() == k.attribute {
-            if !self.is_server(callee.child_by_field_id(f.object)?, s.scope) {
+        let kind_of = |name: &str| match name {
+            "tool" | "add_tool" => Some(SurfaceKind::Tool),
+            "prompt" | "add_prompt" => Some(SurfaceKind::Prompt),
+            "resource" | "add_resource" => Some(SurfaceKind::Resource),
+            _ => None,
+        };
+        if callee.kind_id() == k.call {
+            // `server.tool(name=…)(handler)`.
+            let inner = callee.child_by_field_id(f.function)?;
+            let kind = kind_of(self.last_name(inner)).filter(|_| {
+                inner.kind_id() == k.attribute && !self.last_name(inner).starts_with("add_")
+            })?;
+            if !self.is_server(inner.child_by_field_id(f.object)?, s.scope) {
                 return None;
             }
-            let handler = self
-                .arg(args, 0, "fn")
-                .filter(|h| h.kind_id() == k.identifier)?;
-            let name = self.text(handler);
-            let index =
-                self.funcs
-                    .iter()
-                    .position(|x| x.name == name && x.method_of.is_none())? as u32;
-            let func = &self.funcs[index as usize];
-            let surface = Surface {
-                kind: SurfaceKind::Tool,
-                name: self.name_arg(args, s.scope, name),
-                description: self
-                    .string_arg(args, usize::MAX, "description", s.scope)
-                    .or_else(|| self.docstring(func.node)),
-                schema: func
-                    .node
-                    .child_by_field_id(f.parameters)
-                    .map(|p| self.one_line(p)),
-                line,
-                column,
-                reaches: Vec::new(),
-            };
-            return Some((s.node.start_byte(), surface, Entry::Func(index)));
+            let inner_args = callee.child_by_field_id(f.arguments);
+            let handler = self.handler_of(self.arg(args, 0, "")?, inner_args, s.scope)?;
+            return Some(self.registered(kind, handler, inner_args, 0, s.scope, s.node));
         }
+        if callee.kind_id() != k.attribute || s.up[0].is_some_and(|p| p.kind_id() == k.decorator) {
+            return None;
+        }
+        let kind = kind_of(self.last_name(callee))?;
+        if !self.is_server(callee.child_by_field_id(f.object)?, s.scope) {
+            return None;
+        }
+        let first = self.arg(args, 0, "fn")?;
+        let from_function = |n: Node<'t>| {
+            n.kind_id() == k.call
+                && n.child_by_field_id(f.function)
+                    .is_some_and(|c| self.last_name(c) == "from_function")
+        };
+        let built = if from_function(first) {
+            Some((first, s.scope))
+        } else if first.kind_id() == k.identifier {
+            self.lookup_value(s.scope, self.text(first))
+                .filter(|(v, _)| from_function(*v))
+        } else {
+            None
+        };
+        let (handler, reg_args, scope) = match built {
+            Some((call, at)) => {
+                let call_args = call.child_by_field_id(f.arguments);
+                (self.arg(call_args, 0, "fn")?, call_args, at)
+            }
+            None => (first, args, s.scope),
+        };
+        let handler = self.handler_of(handler, reg_args, scope)?;
+        Some(self.registered(kind, handler, reg_args, usize::MAX, scope, s.node))
+    }
+
+    /// `types.Tool(name=…, description=…, inputSchema=…)` (and `Prompt`, `Resource`), and
+    /// registrations without a decorator ([`Self::registration`]).
+    fn surface_call(&self, s: &Site<'t>) -> Option<(usize, Surface, Entry)> {
+        let f = self.f;
+        let callee = s.node.child_by_field_id(f.function)?;
+        let args = s.node.child_by_field_id(f.arguments);
+        let (line, column) = Self::position(s.node);
+        if let Some(item) = self.registration(s) {
+            return Some(item);
+        }
+        let last = self.last_name(callee);
         if !matches!(last, "Tool" | "Prompt" | "Resource") {
             return None;
         }
@@ -4271,6 +4401,102 @@ def elsewhere(q: str, r: Remote) -> str:
                 ("elsewhere", &[]),
             ]
         );
+    }
+
+    #[test]
+    fn registrations_without_decorators() {
+        let a = run(r#"
+import subprocess
+from fastmcp import FastMCP
+from fastmcp.tools import Tool
+from mcp.server.fastmcp.prompts import Prompt
+
+mcp = FastMCP("x")
+
+async def list_dbs():
+    """Lists databases."""
+    return []
+
+def run_query(q: str):
+    return subprocess.run(q, shell=True)
+
+def greet(name: str) -> str:
+    return "hi"
+
+def helper(): ...
+
+mcp.add_tool(Tool.from_function(list_dbs, name="list_databases"))
+mcp.add_tool(
+    Tool.from_function(run_query, name="run_query", description=("Run SQL. " "Read-only."))
+)
+p = Prompt.from_function(greet, name="greet_prompt", description="Greets")
+mcp.add_prompt(p)
+mcp.tool(helper, name="helper_tool")
+mcp.tool(name="named")(helper)
+mcp.resource("res://a")(helper)
+
+@mcp.tool()
+def decorated(): ...
+
+class Server(FastMCP):
+    def __init__(self):
+        super().__init__("s")
+        def find(q: str):
+            "Finds."
+            return q
+        self.tool(find, name="find", description="Find things")
+
+class Plain:
+    def __init__(self):
+        self.tool(helper, name="not_a_tool")
+
+other.add_tool(Tool.from_function(helper, name="not_a_tool"))
+mcp.add_tool(make_tool())
+mcp.tool("not_a_handler")
+local_value = 1
+mcp.tool(local_value)
+
+# Handlers from elsewhere: named, but nothing known of what they reach.
+from .queries import run_select
+import handlers
+mcp.add_tool(Tool.from_function(run_select, name="run_select", description="Selects."))
+mcp.tool(handlers.ping, name="ping")
+select_async = handlers.select_async
+mcp.add_tool(Tool.from_function(select_async, name="select"))
+# Tools declared elsewhere, registered again: nothing new.
+mcp.add_tool(run_select)
+mcp.tool(handlers.ping)
+"#);
+        let got: Vec<(&str, SurfaceKind, Option<&str>)> = a
+            .surface
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind, s.description.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "list_databases",
+                    SurfaceKind::Tool,
+                    Some("Lists databases.")
+                ),
+                ("run_query", SurfaceKind::Tool, Some("Run SQL. Read-only.")),
+                ("greet_prompt", SurfaceKind::Prompt, Some("Greets")),
+                ("helper_tool", SurfaceKind::Tool, None),
+                ("named", SurfaceKind::Tool, None),
+                ("helper", SurfaceKind::Resource, None),
+                ("decorated", SurfaceKind::Tool, None),
+                ("find", SurfaceKind::Tool, Some("Find things")),
+                ("run_select", SurfaceKind::Tool, Some("Selects.")),
+                ("ping", SurfaceKind::Tool, None),
+                ("select", SurfaceKind::Tool, None),
+            ]
+        );
+        assert!(a.surface[8].reaches.is_empty() && a.surface[8].schema.is_none());
+        assert_eq!(a.surface[1].reaches, [0]);
+        assert_eq!(a.surface[1].schema.as_deref(), Some("(q: str)"));
+        assert_eq!(a.surface[5].schema.as_deref(), Some("res://a ()"));
+        assert_eq!(a.findings[0].tool.as_deref(), Some("run_query"));
     }
 
     #[test]
