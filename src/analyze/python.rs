@@ -2511,21 +2511,11 @@ impl<'a, 't> Analyzer<'a, 't> {
         {
             return None;
         }
+        // An imported function, `_queries.run`, a wrapped handler held in a variable.
         let k = self.k;
-        let elsewhere = if n.kind_id() == k.identifier {
-            let name = self.text(n);
-            // `run = _queries.run` names a method of something built elsewhere.
-            let alias = self
-                .lookup_value(scope, name)
-                .is_some_and(|(v, _)| v.kind_id() == k.attribute);
-            alias
-                || self.imported.contains(name)
-                || matches!(self.lookup(scope, name), Some(Bound::Api(_)))
-        } else {
-            n.kind_id() == k.attribute
-        };
         let name = self.last_name(n);
-        (elsewhere && !name.is_empty()).then_some(Err(name))
+        ((n.kind_id() == k.identifier || n.kind_id() == k.attribute) && !name.is_empty())
+            .then_some(Err(name))
     }
 
     /// Registrations without a decorator: `server.add_tool(handler)`,
@@ -4463,6 +4453,8 @@ mcp.add_tool(Tool.from_function(run_select, name="run_select", description="Sele
 mcp.tool(handlers.ping, name="ping")
 select_async = handlers.select_async
 mcp.add_tool(Tool.from_function(select_async, name="select"))
+wrapped = wrap(helper)
+mcp.tool(wrapped, name="wrapped")
 # Tools declared elsewhere, registered again: nothing new.
 mcp.add_tool(run_select)
 mcp.tool(handlers.ping)
@@ -4490,6 +4482,7 @@ mcp.tool(handlers.ping)
                 ("run_select", SurfaceKind::Tool, Some("Selects.")),
                 ("ping", SurfaceKind::Tool, None),
                 ("select", SurfaceKind::Tool, None),
+                ("wrapped", SurfaceKind::Tool, None),
             ]
         );
         assert!(a.surface[8].reaches.is_empty() && a.surface[8].schema.is_none());
