@@ -1,13 +1,15 @@
 //! Python: one tree-sitter parse per file. Imports, aliases, instances (`s = requests.Session()`,
-//! `with httpx.AsyncClient() as c`), annotated parameters and function scopes are resolved to
-//! qualified names first; then calls are classified through the rule table
-//! (`assets/rules/python.toml`), with argument checks for the few rules that need them.
+//! `with httpx.AsyncClient() as c`), annotated parameters, what the file's own factories and
+//! properties return, and function scopes are resolved to qualified names first; then calls
+//! are classified through the rule table (`assets/rules/python.toml`), with argument checks for
+//! the few rules that need them.
 //!
-//! The same walk collects string literals (not docstrings) and the MCP surface: FastMCP
-//! decorators and low-level `types.Tool(...)` declarations, with the findings each handler
-//! reaches through the functions of this file it calls.
+//! The same walk collects string literals (not docstrings) and the MCP surface: decorators of
+//! server objects (`FastMCP`, `MCPServer`, wherever they are built) and low-level
+//! `types.Tool(...)` declarations, with the findings each handler reaches through the
+//! functions of this file it calls.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -117,6 +119,8 @@ ids!(Kinds, kind_id, {
     case_pattern = "case_pattern",
     union_pattern = "union_pattern",
     true_literal = "true",
+    integer = "integer",
+    float = "float",
 });
 
 ids!(Fields, field_id, {
@@ -139,6 +143,8 @@ ids!(Fields, field_id, {
     definition = "definition",
     kind_type = "type",
     operator = "operator",
+    return_type = "return_type",
+    superclasses = "superclasses",
 });
 
 fn ids() -> &'static (Kinds, Fields) {
@@ -217,17 +223,33 @@ pub fn analyze(path: &str, src: &[u8]) -> FileAnalysis {
         imported: HashSet::new(),
         funcs: Vec::new(),
         func_of_node: HashMap::new(),
+        by_name: HashMap::new(),
+        classes: HashMap::new(),
+        class_of_node: HashMap::new(),
+        class_defs: Vec::new(),
+        returns_in: HashMap::new(),
+        return_memo: RefCell::new(HashMap::new()),
         findings: Vec::new(),
         finding_pos: Vec::new(),
         fuel: Cell::new(0),
     };
     let sites = a.collect(tree.root_node());
+    for (i, func) in a.funcs.iter().enumerate() {
+        a.by_name.entry(func.name).or_default().push(i as u32);
+    }
+    for r in &sites.returns {
+        if let Some(index) = r.scope.checked_sub(1) {
+            a.returns_in.entry(index).or_default().push(r.node);
+        }
+    }
     for g in &sites.globals {
         a.declare_globals(g);
     }
     for s in &sites.binders {
         a.bind(s);
     }
+    // What functions return was worked out with the bindings known so far; now all are.
+    a.return_memo.borrow_mut().clear();
     for s in &sites.calls {
         a.classify_call(s);
     }
@@ -289,6 +311,8 @@ struct Sites<'t> {
     environ: Vec<Site<'t>>,
     strings: Vec<Site<'t>>,
     decorated: Vec<Site<'t>>,
+    /// `return` statements, in the scope of the function they return from.
+    returns: Vec<Site<'t>>,
 }
 
 struct Func<'a, 't> {
@@ -354,6 +378,19 @@ struct Analyzer<'a, 't> {
     imported: HashSet<&'a str>,
     funcs: Vec<Func<'a, 't>>,
     func_of_node: HashMap<usize, u32>,
+    /// Class name → its definitions and the scopes they are in.
+    classes: HashMap<&'a str, Vec<(Node<'t>, u32)>>,
+    /// Class definition node id → the class's index (as in `Func::method_of`).
+    class_of_node: HashMap<usize, u32>,
+    /// Class index → its definition and the scope it is in.
+    class_defs: Vec<(Node<'t>, u32)>,
+    /// Function name → indices into `funcs`.
+    by_name: HashMap<&'a str, Vec<u32>>,
+    /// Function index → its `return` statements.
+    returns_in: HashMap<u32, Vec<Node<'t>>>,
+    /// Function index → the instance a call of it returns ([`Self::returns_of`]); `None`
+    /// while it is being worked out, so recursion ends.
+    return_memo: RefCell<HashMap<u32, Option<String>>>,
     findings: Vec<Finding>,
     /// Start byte of each finding, for mapping findings to handlers.
     finding_pos: Vec<usize>,
@@ -433,6 +470,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             } else if id == k.subscript {
                 sites.subscripts.push(site);
             } else if id == k.import
+                || id == k.for_statement
                 || id == k.import_from
                 || id == k.assignment
                 || id == k.named_expression
@@ -465,10 +503,14 @@ impl<'a, 't> Analyzer<'a, 't> {
                 sites.binders.push(site);
             } else if id == k.decorated {
                 sites.decorated.push(site);
+            } else if id == k.return_statement {
+                sites.returns.push(site);
             } else if id == k.global {
                 sites.globals.push(site);
             }
             if id == k.class {
+                self.class_of_node.insert(n.id(), class_count);
+                self.class_defs.push((n, site.scope));
                 classes.push((depth + 1, class_count));
                 class_count += 1;
             }
@@ -521,11 +563,16 @@ impl<'a, 't> Analyzer<'a, 't> {
         None
     }
 
+    /// The one value a name was assigned, in the scope that binds it (a parameter or loop
+    /// variable of that name hides the module's constant).
     fn lookup_value(&self, scope: u32, name: &'a str) -> Option<(Node<'t>, u32)> {
         let mut s = Some(scope);
         while let Some(cur) = s {
             if let Some(v) = self.values.get(&(cur, name)) {
                 return *v;
+            }
+            if self.bindings.contains_key(&(cur, name)) {
+                return None;
             }
             s = self.parent_scope(cur);
         }
@@ -575,8 +622,30 @@ impl<'a, 't> Analyzer<'a, 't> {
                     Some(Bound::Local) => return None,
                     None => {}
                 }
+                // `self.client` of a `@property def client(self) -> httpx.AsyncClient`.
+                if matches!(self.text(obj), "self" | "cls") {
+                    let props: Vec<u32> = self
+                        .methods(attr, scope)
+                        .into_iter()
+                        .filter(|&i| self.is_property(i))
+                        .collect();
+                    if !props.is_empty() {
+                        return self.returns_of_all(&props, depth + 1);
+                    }
+                }
             }
             let base = self.qualify_at(obj, scope, depth + 1)?;
+            if let Some(class) = local_class_of(&base) {
+                // A property of an instance of a class of this file.
+                let props: Vec<u32> = self
+                    .methods_of(attr, class)
+                    .into_iter()
+                    .filter(|&i| self.is_property(i))
+                    .collect();
+                if !props.is_empty() {
+                    return self.returns_of_all(&props, depth + 1);
+                }
+            }
             let q = if base == "builtins" {
                 attr.to_string()
             } else {
@@ -611,7 +680,15 @@ impl<'a, 't> Analyzer<'a, 't> {
     fn qualify_call(&self, n: Node, scope: u32, depth: u32) -> Option<String> {
         let callee = n.child_by_field_id(self.f.function)?;
         let args = n.child_by_field_id(self.f.arguments);
-        let q = self.qualify_at(callee, scope, depth)?;
+        let Some(q) = self.qualify_at(callee, scope, depth) else {
+            // A class or a factory defined in this file: `Api()`, `make_client(p)`,
+            // `self._client()`.
+            if let Some(class) = self.local_class(callee, scope) {
+                return Some(local_instance(class));
+            }
+            let funcs = self.local_funcs(callee, scope);
+            return self.returns_of_all(&funcs, depth + 1);
+        };
         match q.as_str() {
             "getattr" => {
                 let obj = self.arg(args, 0, "")?;
@@ -626,8 +703,222 @@ impl<'a, 't> Analyzer<'a, 't> {
             "importlib.import_module" => {
                 self.render(self.arg(args, 0, "name")?, Holes::Strict, scope, depth)
             }
-            _ => self.table.returns(&q).map(str::to_string),
+            _ => {
+                if let Some((class, method)) = q
+                    .split_once('.')
+                    .and_then(|(instance, method)| Some((local_class_of(instance)?, method)))
+                {
+                    // A method of an instance of a class of this file.
+                    let funcs = self.methods_of(method, class);
+                    return self.returns_of_all(&funcs, depth + 1);
+                }
+                self.table.returns(&q).map(str::to_string)
+            }
         }
+    }
+
+    // ---- functions of this file ---------------------------------------------------------
+
+    /// The functions of this file a callee names: a function visible from `scope` under that
+    /// name (all definitions in the scope that binds it), or a method of the class around the
+    /// call through `self.`/`cls.`.
+    fn local_funcs(&self, callee: Node, scope: u32) -> Vec<u32> {
+        let k = self.k;
+        if callee.kind_id() == k.identifier {
+            let name = self.text(callee);
+            // The scope whose binding the name refers to; only its definitions count.
+            let mut s = Some(scope);
+            while let Some(cur) = s {
+                match self.bindings.get(&(cur, name)) {
+                    Some(Bound::Local) => {
+                        return self
+                            .by_name
+                            .get(name)
+                            .into_iter()
+                            .flatten()
+                            .copied()
+                            .filter(|&i| {
+                                let func = &self.funcs[i as usize];
+                                func.method_of.is_none()
+                                    && self.target_scope(func.outer, name) == cur
+                            })
+                            .collect();
+                    }
+                    Some(Bound::Api(_)) => return Vec::new(),
+                    None => s = self.parent_scope(cur),
+                }
+            }
+            return Vec::new();
+        }
+        if callee.kind_id() == k.attribute
+            && callee
+                .child_by_field_id(self.f.object)
+                .is_some_and(|o| matches!(self.text(o), "self" | "cls"))
+        {
+            return self.methods(self.last_name(callee), scope);
+        }
+        Vec::new()
+    }
+
+    /// The class of this file a name refers to (one definition in the scope that binds it).
+    fn local_class(&self, n: Node, scope: u32) -> Option<u32> {
+        if n.kind_id() != self.k.identifier {
+            return None;
+        }
+        let name = self.text(n);
+        let mut s = Some(scope);
+        while let Some(cur) = s {
+            match self.bindings.get(&(cur, name)) {
+                Some(Bound::Local) => {
+                    let defs: Vec<&(Node, u32)> = self
+                        .classes
+                        .get(name)?
+                        .iter()
+                        .filter(|(_, at)| *at == cur)
+                        .collect();
+                    let [(def, _)] = defs.as_slice() else {
+                        return None;
+                    };
+                    return self.class_of_node.get(&def.id()).copied();
+                }
+                Some(Bound::Api(_)) => return None,
+                None => s = self.parent_scope(cur),
+            }
+        }
+        None
+    }
+
+    /// What an annotation names: a known API's instance, or an instance of a class of this
+    /// file.
+    fn annotated(&self, t: Node, scope: u32, depth: u32) -> Option<String> {
+        match self.qualify_at(t, scope, depth) {
+            Some(q) => Some(self.instance_of_class(&q).unwrap_or(q)),
+            None => {
+                let inner = if t.kind_id() == self.k.type_annotation {
+                    t.named_child(0)?
+                } else {
+                    t
+                };
+                self.local_class(inner, scope).map(local_instance)
+            }
+        }
+    }
+
+    /// Methods named `name` of the class whose method (or a function nested in one) `scope` is.
+    fn methods(&self, name: &str, scope: u32) -> Vec<u32> {
+        match self.class_of(scope) {
+            Some(class) => self.methods_of(name, class),
+            None => Vec::new(),
+        }
+    }
+
+    /// Methods named `name` of a class.
+    fn methods_of(&self, name: &str, class: u32) -> Vec<u32> {
+        self.by_name
+            .get(name)
+            .into_iter()
+            .flatten()
+            .copied()
+            .filter(|&i| self.funcs[i as usize].method_of == Some(class))
+            .collect()
+    }
+
+    fn class_of(&self, scope: u32) -> Option<u32> {
+        let mut s = scope;
+        // Scopes only nest outwards (`outer` is always an earlier function), so this ends.
+        while s > 0 {
+            let func = self.funcs.get(s as usize - 1)?;
+            if func.method_of.is_some() {
+                return func.method_of;
+            }
+            s = func.outer;
+        }
+        None
+    }
+
+    /// Whether a function is decorated `@property` or `@cached_property`.
+    fn is_property(&self, index: u32) -> bool {
+        let Some(def) = self.funcs.get(index as usize).and_then(|f| f.node.parent()) else {
+            return false;
+        };
+        if def.kind_id() != self.k.decorated {
+            return false;
+        }
+        let mut c = def.walk();
+        let found = def.named_children(&mut c).any(|d| {
+            d.kind_id() == self.k.decorator
+                && d.named_child(0).is_some_and(|e| {
+                    matches!(
+                        self.text(e),
+                        "property" | "cached_property" | "functools.cached_property"
+                    )
+                })
+        });
+        found
+    }
+
+    /// The one instance calls of all of `funcs` return, if they agree.
+    fn returns_of_all(&self, funcs: &[u32], depth: u32) -> Option<String> {
+        let mut out: Option<String> = None;
+        for &i in funcs {
+            let r = self.returns_of(i, depth)?;
+            if out.as_ref().is_some_and(|o| *o != r) {
+                return None;
+            }
+            out = Some(r);
+        }
+        out
+    }
+
+    /// The instance of a known API that a call of function `index` returns: what its return
+    /// annotation names, else what every one of its `return` expressions stands for (when
+    /// they agree). Each function is worked out once; a function met again while it is being
+    /// worked out (recursion) returns nothing known.
+    fn returns_of(&self, index: u32, depth: u32) -> Option<String> {
+        if depth > MAX_EXPR_DEPTH {
+            return None;
+        }
+        let known = self.return_memo.borrow().get(&index).cloned();
+        if let Some(r) = known {
+            return r;
+        }
+        self.return_memo.borrow_mut().insert(index, None);
+        let r = self.work_out_returns(index, depth);
+        self.return_memo.borrow_mut().insert(index, r.clone());
+        r
+    }
+
+    fn work_out_returns(&self, index: u32, depth: u32) -> Option<String> {
+        let func = self.funcs.get(index as usize)?;
+        let annotated = func
+            .node
+            .child_by_field_id(self.f.return_type)
+            .and_then(|t| self.annotated(t, func.outer, depth + 1))
+            .filter(|q| self.is_instance(q));
+        if annotated.is_some() {
+            return annotated;
+        }
+        let mut out: Option<String> = None;
+        for r in self.returns_in.get(&index)? {
+            // A bare `return` (or `return None`) returns nothing known.
+            let q = self.qualify_at(r.named_child(0)?, index + 1, depth + 1)?;
+            if !self.is_instance(&q) || out.as_ref().is_some_and(|o| *o != q) {
+                return None;
+            }
+            out = Some(q);
+        }
+        out
+    }
+
+    /// Whether `q` names an instance: of a known API, or of a class of this file.
+    fn is_instance(&self, q: &str) -> bool {
+        self.table.is_instance(q) || local_class_of(q).is_some()
+    }
+
+    /// The instance a class name stands for in an annotation (`httpx.AsyncClient`,
+    /// `requests.sessions.Session` → `requests.Session`), when it is a known API's.
+    fn instance_of_class(&self, q: &str) -> Option<String> {
+        self.table.returns(q).map(str::to_string)
     }
 
     /// Positional argument `i` or keyword argument `kw` of an argument list.
@@ -787,6 +1078,26 @@ impl<'a, 't> Analyzer<'a, 't> {
             {
                 self.bind_target(s.scope, name, Some(value));
             }
+        } else if id == k.for_statement {
+            // Loop variables are locals that hold no one value.
+            let Some(left) = n.child_by_field_id(f.left) else {
+                return;
+            };
+            let targets: Vec<Node<'t>> = if left.kind_id() == k.identifier {
+                vec![left]
+            } else {
+                let mut c = left.walk();
+                let t = left
+                    .named_children(&mut c)
+                    .filter(|t| t.kind_id() == k.identifier)
+                    .collect();
+                t
+            };
+            for t in targets {
+                let key = (self.target_scope(s.scope, self.text(t)), self.text(t));
+                self.put(key, Bound::Local);
+                self.values.insert(key, None);
+            }
         } else if id == k.with_item {
             // `with requests.Session() as s` / `async with httpx.AsyncClient() as c`.
             let Some(value) = n.child_by_field_id(f.value) else {
@@ -822,6 +1133,7 @@ impl<'a, 't> Analyzer<'a, 't> {
             if let Some(name) = n.child_by_field_id(f.name) {
                 let name = self.text(name);
                 self.put((s.scope, name), Bound::Local);
+                self.classes.entry(name).or_default().push((n, s.scope));
             }
         }
     }
@@ -853,7 +1165,9 @@ impl<'a, 't> Analyzer<'a, 't> {
                 (None, None)
             };
             let Some(name) = name else { continue };
-            let b = match annotation.and_then(|t| self.qualify(t, outer)) {
+            // A class names its instances: `s: requests.sessions.Session` is a
+            // `requests.Session`.
+            let b = match annotation.and_then(|t| self.annotated(t, outer, 0)) {
                 Some(q) => Bound::Api(q),
                 None => Bound::Local,
             };
@@ -888,12 +1202,30 @@ impl<'a, 't> Analyzer<'a, 't> {
                 .and_modify(|v| *v = None)
                 .or_insert(Some((value, scope)));
         }
-        if value.kind_id() == k.call {
-            let named = value
-                .child_by_field_id(self.f.function)
-                .map(|c| self.last_name(c));
-            if matches!(named, Some("FastMCP" | "Server")) {
-                self.servers.insert(text);
+        if value.kind_id() == k.call && self.servers_unresolved(value, scope) {
+            self.servers.insert(text);
+        }
+    }
+
+    /// A call of a server class this file cannot resolve to the table's: a subclass or
+    /// wrapper named like one (`ErrorPreservingFastMCP(...)`, from this file, a relative import
+    /// or the package's own modules), or an MCP SDK module's `Server` the table does not
+    /// list. `ldap3.Server()` is not one.
+    fn servers_unresolved(&self, call: Node<'t>, scope: u32) -> bool {
+        let Some(callee) = call.child_by_field_id(self.f.function) else {
+            return false;
+        };
+        let mcp_named = |last: &str| last.ends_with("FastMCP") || last.ends_with("MCPServer");
+        match self.qualify(callee, scope) {
+            None => {
+                let last = self.last_name(callee);
+                last == "Server" || mcp_named(last)
+            }
+            Some(q) => {
+                let top = q.split('.').next().unwrap_or_default();
+                let last = q.rsplit('.').next().unwrap_or_default();
+                self.table.returns(&q).is_none()
+                    && (mcp_named(last) || (last == "Server" && matches!(top, "mcp" | "fastmcp")))
             }
         }
     }
@@ -1232,6 +1564,14 @@ impl<'a, 't> Analyzer<'a, 't> {
                 }
             }
             "py.env.read" => self.env_call(s, &q, rule, args),
+            // `runpy.run_module("pkg.__main__")` runs a module the code names, as an import
+            // would; a computed name (or any `run_path`) is code chosen at run time.
+            "py.eval.load-code"
+                if q == "runpy.run_module"
+                    && self
+                        .arg(args, 0, "mod_name")
+                        .and_then(|m| self.render(m, Holes::Strict, s.scope, 0))
+                        .is_some() => {}
             "py.eval.dynamic-import" => {
                 let Some(name) = self.arg(args, 0, "name") else {
                     return;
@@ -1518,7 +1858,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 self.sensitive_read(s, p, q);
             }
         }
-        if writes == Some(false) {
+        if writes == Some(false) || path.is_some_and(|p| self.is_null_device(p, s.scope)) {
             return;
         }
         let message = match writes {
@@ -1541,6 +1881,14 @@ impl<'a, 't> Analyzer<'a, 't> {
         }
     }
 
+    /// `os.devnull` or a literal null device: writing there writes nothing.
+    fn is_null_device(&self, path: Node<'t>, scope: u32) -> bool {
+        self.qualify(path, scope).is_some_and(|q| q == "os.devnull")
+            || self
+                .render(path, Holes::Strict, scope, 0)
+                .is_some_and(|p| p == "/dev/null" || p.eq_ignore_ascii_case("nul"))
+    }
+
     fn sensitive_read(&mut self, s: &Site<'t>, path: Node<'t>, api: &str) {
         let Some(p) = self.static_path(path, s.scope) else {
             return;
@@ -1559,25 +1907,87 @@ impl<'a, 't> Analyzer<'a, 't> {
 
     /// `os.getenv("X")`, `os.environ.get(name)`, …
     fn env_call(&mut self, s: &Site<'t>, q: &str, rule: &Rule, args: Option<Node<'t>>) {
-        let var = self
+        let vars = self
             .arg(args, 0, "key")
-            .and_then(|a| self.render(a, Holes::Strict, s.scope, 0));
-        self.env_finding(s.node, var, q, rule);
+            .map(|a| self.env_names(a, s.scope))
+            .unwrap_or_default();
+        self.env_finding(s.node, vars, q, rule);
     }
 
-    fn env_finding(&mut self, n: Node, var: Option<String>, api: &str, named: &Rule) {
-        match var {
-            Some(v) => {
-                let message = format!("{} {v}", named.message);
-                self.push(named, n, Some(message))
-                    .with_evidence("variable", v)
-                    .with_evidence("api", api);
+    /// The variables an environment lookup's key can name: a literal, a name assigned one
+    /// once, or the variable of a `for` loop around the lookup over a tuple of literals
+    /// (written there or named: `for v in PROXY_VARS`). Empty when chosen at run time.
+    fn env_names(&self, key: Node<'t>, scope: u32) -> Vec<String> {
+        let (k, f) = (self.k, self.f);
+        if let Some(v) = self.render(key, Holes::Strict, scope, 0) {
+            return vec![v];
+        }
+        if key.kind_id() != k.identifier {
+            return Vec::new();
+        }
+        let name = self.text(key);
+        let mut up = key.parent();
+        while let Some(p) = up {
+            let id = p.kind_id();
+            if id == k.function || id == k.class {
+                break;
             }
-            None => {
-                if let Some(rule) = self.rule("py.env.computed") {
-                    self.push(rule, n, None).with_evidence("api", api);
-                }
+            if id == k.for_statement
+                && p.child_by_field_id(f.left)
+                    .is_some_and(|l| l.kind_id() == k.identifier && self.text(l) == name)
+            {
+                return p
+                    .child_by_field_id(f.right)
+                    .map(|items| self.literal_items(items, scope))
+                    .unwrap_or_default();
             }
+            up = p.parent();
+        }
+        match self.lookup_value(scope, name) {
+            Some((value, at)) => self
+                .render(value, Holes::Strict, at, 0)
+                .map(|v| vec![v])
+                .unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The strings of a tuple or list literal of string literals, or of a name assigned such
+    /// a tuple once (a list could have grown). Empty otherwise, or when there are many.
+    fn literal_items(&self, items: Node<'t>, scope: u32) -> Vec<String> {
+        const MAX_ITEMS: usize = 32;
+        let k = self.k;
+        let (items, at) = if items.kind_id() == k.identifier {
+            match self.lookup_value(scope, self.text(items)) {
+                Some((v, at)) if v.kind_id() == k.tuple => (v, at),
+                _ => return Vec::new(),
+            }
+        } else if items.kind_id() == k.tuple || items.kind_id() == k.list {
+            (items, scope)
+        } else {
+            return Vec::new();
+        };
+        let mut c = items.walk();
+        let names: Option<Vec<String>> = items
+            .named_children(&mut c)
+            .filter(|x| x.kind_id() != k.comment)
+            .map(|x| self.render(x, Holes::Strict, at, 0))
+            .collect();
+        names.filter(|n| n.len() <= MAX_ITEMS).unwrap_or_default()
+    }
+
+    /// One finding per variable named, or one for a variable chosen at run time.
+    fn env_finding(&mut self, n: Node, vars: Vec<String>, api: &str, named: &Rule) {
+        if vars.is_empty() {
+            if let Some(rule) = self.rule("py.env.computed") {
+                self.push(rule, n, None).with_evidence("api", api);
+            }
+        }
+        for v in vars {
+            let message = format!("{} {v}", named.message);
+            self.push(named, n, Some(message))
+                .with_evidence("variable", v)
+                .with_evidence("api", api);
         }
     }
 
@@ -1614,11 +2024,12 @@ impl<'a, 't> Analyzer<'a, 't> {
                 return;
             }
         }
-        let var = n
+        let vars = n
             .child_by_field_id(f.subscript)
-            .and_then(|i| self.render(i, Holes::Strict, s.scope, 0));
+            .map(|i| self.env_names(i, s.scope))
+            .unwrap_or_default();
         if let Some(rule) = self.rule("py.env.read") {
-            self.env_finding(n, var, &q, rule);
+            self.env_finding(n, vars, &q, rule);
         }
     }
 
@@ -1661,9 +2072,9 @@ impl<'a, 't> Analyzer<'a, 't> {
                 found
             };
             if op_in && left != Some(n) {
-                let var = left.and_then(|l| self.render(l, Holes::Strict, s.scope, 0));
+                let vars = left.map(|l| self.env_names(l, s.scope)).unwrap_or_default();
                 if let Some(rule) = self.rule("py.env.read") {
-                    self.env_finding(p, var, &q, rule);
+                    self.env_finding(p, vars, &q, rule);
                 }
             }
             return;
@@ -1691,12 +2102,26 @@ impl<'a, 't> Analyzer<'a, 't> {
 
     // ---- MCP surface --------------------------------------------------------------------
 
-    /// Whether `obj` (the object of `@obj.tool`) is an MCP server: bound to a call of
-    /// something named `FastMCP`/`Server` in this file, or imported under a name that says so.
-    fn is_server(&self, obj: Node) -> bool {
+    /// Whether `obj` (the object of `@obj.tool`) is an MCP server: an instance of an MCP SDK
+    /// server class (assigned, annotated or returned by a factory), bound to a call of a
+    /// server class this file cannot resolve, or imported under a name that says so.
+    fn is_server(&self, obj: Node, scope: u32) -> bool {
+        if self
+            .qualify(obj, scope)
+            .is_some_and(|q| self.table.is_server(&q))
+        {
+            return true;
+        }
         let text = self.text(obj);
         if self.servers.contains(text) {
             return true;
+        }
+        if text == "self" {
+            // `self.tool(...)` in a subclass of a server class.
+            return self
+                .class_of(scope)
+                .and_then(|c| self.class_defs.get(c as usize))
+                .is_some_and(|(def, at)| self.extends_server(*def, *at));
         }
         if obj.kind_id() == self.k.identifier && self.imported.contains(text) {
             let lower = text.to_ascii_lowercase();
@@ -1705,15 +2130,244 @@ impl<'a, 't> Analyzer<'a, 't> {
         false
     }
 
+    /// The `name=` of a registration: its text, or the expression as written (`{expr}`) when
+    /// it is not a constant; the handler's name when there is none.
+    fn name_arg(&self, args: Option<Node<'t>>, scope: u32, handler: &str) -> String {
+        match self
+            .arg(args, usize::MAX, "name")
+            .filter(|a| a.kind() != "none")
+        {
+            Some(a) => {
+                self.fuel.set(PATH_FUEL);
+                self.constant_text(a, scope, 0)
+                    .unwrap_or_else(|| format!("{{{}}}", clip(self.text(a))))
+            }
+            None => handler.to_string(),
+        }
+    }
+
+    /// A string argument's text: a literal or a constant (`description=TOOL_DESCRIPTION`).
+    /// Whether a class names a server class among its bases.
+    fn extends_server(&self, def: Node<'t>, scope: u32) -> bool {
+        let Some(bases) = def.child_by_field_id(self.f.superclasses) else {
+            return false;
+        };
+        let mut c = bases.walk();
+        let found = bases.named_children(&mut c).any(|b| {
+            let last = self.last_name(b);
+            let sdk = self
+                .qualify(b, scope)
+                .and_then(|q| self.instance_of_class(&q))
+                .is_some_and(|i| self.table.is_server(&i));
+            sdk || last.ends_with("FastMCP") || last.ends_with("MCPServer")
+        });
+        found
+    }
+
     fn string_arg(&self, args: Option<Node<'t>>, i: usize, kw: &str, scope: u32) -> Option<String> {
         let a = self.arg(args, i, kw)?;
-        self.render(a, Holes::Source, scope, 0).or_else(|| {
-            // A constant: `name=TOOL_NAME`.
-            let (value, at) = (a.kind_id() == self.k.identifier)
-                .then(|| self.lookup_value(scope, self.text(a)))
-                .flatten()?;
-            self.render(value, Holes::Source, at, 0)
-        })
+        self.fuel.set(PATH_FUEL);
+        self.constant_text(a, scope, 0)
+    }
+
+    /// The text of a constant string expression, as the model would see it: literals and
+    /// their concatenations, `+`, names assigned once, f-strings whose holes are such
+    /// constants or numbers (other holes kept as written, `{expr}`), and `.strip()`,
+    /// `textwrap.dedent(…)` or `inspect.cleandoc(…)` of one.
+    fn constant_text(&self, n: Node, scope: u32, depth: u32) -> Option<String> {
+        let fuel = self.fuel.get();
+        if depth > MAX_EXPR_DEPTH || fuel == 0 {
+            return None;
+        }
+        self.fuel.set(fuel - 1);
+        let (k, f) = (self.k, self.f);
+        let id = n.kind_id();
+        if id == k.parenthesized {
+            return self.constant_text(n.named_child(0)?, scope, depth + 1);
+        }
+        if id == k.identifier {
+            let (value, at) = self.lookup_value(scope, self.text(n))?;
+            return self.constant_text(value, at, depth + 1);
+        }
+        if id == k.binary_operator {
+            if n.child_by_field_id(f.operator)?.kind() != "+" {
+                return None;
+            }
+            let left = self.constant_text(n.child_by_field_id(f.left)?, scope, depth + 1)?;
+            let right = self.constant_text(n.child_by_field_id(f.right)?, scope, depth + 1)?;
+            return Some(left + &right);
+        }
+        if id == k.attribute {
+            // `Tools.STATUS` or `Tools.STATUS.value` of a class (an Enum) of this file.
+            let obj = n.child_by_field_id(f.object)?;
+            let attr = n.child_by_field_id(f.attribute)?;
+            let (class, member) = if self.text(attr) == "value" && obj.kind_id() == k.attribute {
+                (
+                    obj.child_by_field_id(f.object)?,
+                    obj.child_by_field_id(f.attribute)?,
+                )
+            } else {
+                (obj, attr)
+            };
+            if class.kind_id() != k.identifier
+                || !matches!(self.lookup(scope, self.text(class)), Some(Bound::Local))
+            {
+                return None;
+            }
+            let (value, at) = self.class_constant(self.text(class), self.text(member))?;
+            return self.constant_text(value, at, depth + 1);
+        }
+        if id == k.call {
+            let callee = n.child_by_field_id(f.function)?;
+            let args = n.child_by_field_id(f.arguments);
+            if callee.kind_id() == k.attribute
+                && args
+                    .is_some_and(|a| a.kind_id() == k.argument_list && a.named_child_count() == 0)
+            {
+                let trim: fn(&str) -> &str = match self.last_name(callee) {
+                    "strip" => str::trim,
+                    "lstrip" => str::trim_start,
+                    "rstrip" => str::trim_end,
+                    _ => return None,
+                };
+                let text =
+                    self.constant_text(callee.child_by_field_id(f.object)?, scope, depth + 1)?;
+                return Some(trim(&text).to_string());
+            }
+            let q = self.qualify(callee, scope)?;
+            let text = |a| self.constant_text(a, scope, depth + 1);
+            return match q.as_str() {
+                "textwrap.dedent" => Some(dedent(&text(self.arg(args, 0, "text")?)?)),
+                "inspect.cleandoc" => Some(cleandoc(&text(self.arg(args, 0, "doc")?)?)),
+                _ => None,
+            };
+        }
+        let parts: Vec<Node> = if id == k.string {
+            vec![n]
+        } else if id == k.concatenated_string {
+            let mut c = n.walk();
+            n.named_children(&mut c)
+                .filter(|p| p.kind_id() == k.string)
+                .collect()
+        } else {
+            return None;
+        };
+        let mut out = String::new();
+        for part in parts {
+            let mut prefix = Prefix::default();
+            let mut c = part.walk();
+            for piece in part.children(&mut c) {
+                let pid = piece.kind_id();
+                if pid == k.string_start {
+                    prefix = Prefix::of(self.text(piece));
+                } else if pid == k.string_content {
+                    decode_into(self.text(piece), prefix, &mut out);
+                } else if pid == k.interpolation {
+                    let expr = (piece.named_child_count() == 1)
+                        .then(|| piece.named_child(0))
+                        .flatten();
+                    let number = |e: Node| e.kind_id() == k.integer || e.kind_id() == k.float;
+                    let value = expr.and_then(|e| {
+                        // `{5}` or `{MAX}` of `MAX = 5`.
+                        let e = match self.lookup_value(scope, self.text(e)) {
+                            Some((v, _)) if e.kind_id() == k.identifier && number(v) => v,
+                            _ => e,
+                        };
+                        if number(e) {
+                            Some(self.text(e).to_string())
+                        } else {
+                            self.constant_text(e, scope, depth + 1)
+                        }
+                    });
+                    match value {
+                        Some(v) => out.push_str(&v),
+                        // As written, conversion and format spec included.
+                        None => out.push_str(self.text(piece)),
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The one value a class of this file (defined once) assigns to `member` in its body.
+    fn class_constant(&self, class: &str, member: &str) -> Option<(Node<'t>, u32)> {
+        let (k, f) = (self.k, self.f);
+        let [(def, scope)] = self.classes.get(class)?.as_slice() else {
+            return None;
+        };
+        let body = def.child_by_field_id(f.body)?;
+        let mut found = None;
+        let mut c = body.walk();
+        for stmt in body.named_children(&mut c) {
+            let Some(assign) = stmt.named_child(0).filter(|a| {
+                stmt.kind_id() == k.expression_statement && a.kind_id() == k.assignment
+            }) else {
+                continue;
+            };
+            let target = assign.child_by_field_id(f.left);
+            if target.is_some_and(|t| t.kind_id() == k.identifier && self.text(t) == member) {
+                if found.is_some() {
+                    return None;
+                }
+                found = assign.child_by_field_id(f.right).map(|v| (v, *scope));
+            }
+        }
+        found
+    }
+
+    /// A signature or schema as one line, as the model sees it: comments dropped, line
+    /// breaks and indentation folded to one space (none after an opening or before a closing
+    /// bracket), the trailing comma before a bracket on a new line dropped; string literals
+    /// kept as written.
+    fn one_line(&self, n: Node) -> String {
+        let k = self.k;
+        let mut tokens: Vec<Node> = Vec::new();
+        let mut c = n.walk();
+        'walk: loop {
+            let t = c.node();
+            let id = t.kind_id();
+            let unit = id == k.string || t.child_count() == 0;
+            if unit {
+                if id != k.comment && t.kind() != "line_continuation" {
+                    tokens.push(t);
+                }
+            } else if c.goto_first_child() {
+                continue;
+            }
+            while !c.goto_next_sibling() {
+                if !c.goto_parent() || c.node() == n {
+                    break 'walk;
+                }
+            }
+        }
+        let opens = |s: &str| matches!(s, "(" | "[" | "{");
+        let closes = |s: &str| matches!(s, ")" | "]" | "}");
+        let mut out = String::new();
+        let mut prev: Option<Node> = None;
+        for (i, &t) in tokens.iter().enumerate() {
+            let text = self.text(t);
+            if text == "," {
+                let dangling = tokens.get(i + 1).is_some_and(|&next| {
+                    closes(self.text(next))
+                        && self
+                            .src
+                            .get(t.end_byte()..next.start_byte())
+                            .is_some_and(|gap| gap.contains(&b'\n'))
+                });
+                if dangling {
+                    continue;
+                }
+            }
+            if let Some(p) = prev {
+                if p.end_byte() < t.start_byte() && !opens(self.text(p)) && !closes(text) {
+                    out.push(' ');
+                }
+            }
+            out.push_str(text);
+            prev = Some(t);
+        }
+        clip_schema(&out)
     }
 
     fn position(n: Node) -> (u32, u32) {
@@ -1733,7 +2387,6 @@ impl<'a, 't> Analyzer<'a, 't> {
             let Some(&index) = self.func_of_node.get(&def.id()) else {
                 continue;
             };
-            let func = &self.funcs[index as usize];
             let mut c = d.node.walk();
             for dec in d.node.named_children(&mut c) {
                 if dec.kind_id() != k.decorator {
@@ -1762,42 +2415,10 @@ impl<'a, 't> Analyzer<'a, 't> {
                     "resource" => SurfaceKind::Resource,
                     _ => continue,
                 };
-                if !self.is_server(obj) {
+                if !self.is_server(obj, d.scope) {
                     continue;
                 }
-                let name = self
-                    .string_arg(args, usize::MAX, "name", d.scope)
-                    .unwrap_or_else(|| func.name.to_string());
-                let description = self
-                    .string_arg(args, usize::MAX, "description", d.scope)
-                    .or_else(|| self.docstring(func.node));
-                let params = func
-                    .node
-                    .child_by_field_id(f.parameters)
-                    .map(|p| self.text(p).to_string());
-                let schema = if kind == SurfaceKind::Resource {
-                    let uri = self.string_arg(args, 0, "uri", d.scope);
-                    match (uri, params) {
-                        (Some(u), Some(p)) => Some(format!("{u} {p}")),
-                        (u, p) => u.or(p),
-                    }
-                } else {
-                    params
-                };
-                let (line, column) = Self::position(dec);
-                out.push((
-                    dec.start_byte(),
-                    Surface {
-                        kind,
-                        name,
-                        description,
-                        schema,
-                        line,
-                        column,
-                        reaches: Vec::new(),
-                    },
-                    Entry::Func(index),
-                ));
+                out.push(self.handler_surface(kind, index, args, 0, d.scope, dec));
             }
         }
         for s in &sites.calls {
@@ -1809,45 +2430,165 @@ impl<'a, 't> Analyzer<'a, 't> {
         out.into_iter().map(|(_, s, e)| (s, e)).collect()
     }
 
-    /// `types.Tool(name=…, description=…, inputSchema=…)` (and `Prompt`, `Resource`), and
-    /// `server.add_tool(handler, name=…)`.
-    fn surface_call(&self, s: &Site<'t>) -> Option<(usize, Surface, Entry)> {
+    /// A surface item served by handler function `index`, registered with `args` (a
+    /// decorator's or a registration's arguments; `uri_at` is where a resource's URI is among
+    /// them, `usize::MAX` for keyword only).
+    fn handler_surface(
+        &self,
+        kind: SurfaceKind,
+        index: u32,
+        args: Option<Node<'t>>,
+        uri_at: usize,
+        scope: u32,
+        at: Node<'t>,
+    ) -> (usize, Surface, Entry) {
+        self.registered(kind, Ok(index), args, uri_at, scope, at)
+    }
+
+    /// A surface item for a handler of this file (`Ok(index)`) or one defined elsewhere
+    /// (`Err(name)`: nothing known of its signature, docstring or reach).
+    fn registered(
+        &self,
+        kind: SurfaceKind,
+        handler: Result<u32, &str>,
+        args: Option<Node<'t>>,
+        uri_at: usize,
+        scope: u32,
+        at: Node<'t>,
+    ) -> (usize, Surface, Entry) {
+        let func = handler.ok().map(|i| &self.funcs[i as usize]);
+        let name = self.name_arg(
+            args,
+            scope,
+            func.map_or_else(|| handler.err().unwrap_or(""), |f| f.name),
+        );
+        let description = self
+            .string_arg(args, usize::MAX, "description", scope)
+            .or_else(|| func.and_then(|f| self.docstring(f.node)));
+        let params = func
+            .and_then(|f| f.node.child_by_field_id(self.f.parameters))
+            .map(|p| self.one_line(p));
+        let schema = if kind == SurfaceKind::Resource {
+            let uri = self.string_arg(args, uri_at, "uri", scope);
+            match (uri, params) {
+                (Some(u), Some(p)) => Some(format!("{u} {p}")),
+                (u, p) => u.or(p),
+            }
+        } else {
+            params
+        };
+        let (line, column) = Self::position(at);
+        let surface = Surface {
+            kind,
+            name,
+            description,
+            schema,
+            line,
+            column,
+            reaches: Vec::new(),
+        };
+        let entry = match handler {
+            Ok(index) => Entry::Func(index),
+            Err(_) => Entry::None,
+        };
+        (at.start_byte(), surface, entry)
+    }
+
+    /// The handler a registration with `args` names: a function of this file, or the name
+    /// of one from elsewhere (an imported function or an attribute) when the registration
+    /// names or describes it (else it is most likely a tool declared elsewhere, registered
+    /// again).
+    fn handler_of(
+        &self,
+        n: Node<'t>,
+        args: Option<Node<'t>>,
+        scope: u32,
+    ) -> Option<Result<u32, &'a str>> {
+        if let Some(&index) = self.local_funcs(n, scope).first() {
+            return Some(Ok(index));
+        }
+        if self.arg(args, usize::MAX, "name").is_none()
+            && self.arg(args, usize::MAX, "description").is_none()
+        {
+            return None;
+        }
+        // An imported function, `_queries.run`, a wrapped handler held in a variable.
+        let k = self.k;
+        let name = self.last_name(n);
+        ((n.kind_id() == k.identifier || n.kind_id() == k.attribute) && !name.is_empty())
+            .then_some(Err(name))
+    }
+
+    /// Registrations without a decorator: `server.add_tool(handler)`,
+    /// `server.add_tool(Tool.from_function(handler, name=…))` (also through a name),
+    /// `server.tool(handler, name=…)` and `server.tool(name=…)(handler)`; likewise prompts and
+    /// resources.
+    fn registration(&self, s: &Site<'t>) -> Option<(usize, Surface, Entry)> {
         let (k, f) = (self.k, self.f);
         let callee = s.node.child_by_field_id(f.function)?;
         let args = s.node.child_by_field_id(f.arguments);
-        let (line, column) = Self::position(s.node);
-        let last = self.last_name(callee);
-        if last == "add_tool" && callee.kind_id() == k.attribute {
-            if !self.is_server(callee.child_by_field_id(f.object)?) {
+        let kind_of = |name: &str| match name {
+            "tool" | "add_tool" => Some(SurfaceKind::Tool),
+            "prompt" | "add_prompt" => Some(SurfaceKind::Prompt),
+            "resource" | "add_resource" => Some(SurfaceKind::Resource),
+            _ => None,
+        };
+        if callee.kind_id() == k.call {
+            // `server.tool(name=…)(handler)`.
+            let inner = callee.child_by_field_id(f.function)?;
+            let kind = kind_of(self.last_name(inner)).filter(|_| {
+                inner.kind_id() == k.attribute && !self.last_name(inner).starts_with("add_")
+            })?;
+            if !self.is_server(inner.child_by_field_id(f.object)?, s.scope) {
                 return None;
             }
-            let handler = self
-                .arg(args, 0, "fn")
-                .filter(|h| h.kind_id() == k.identifier)?;
-            let name = self.text(handler);
-            let index =
-                self.funcs
-                    .iter()
-                    .position(|x| x.name == name && x.method_of.is_none())? as u32;
-            let func = &self.funcs[index as usize];
-            let surface = Surface {
-                kind: SurfaceKind::Tool,
-                name: self
-                    .string_arg(args, usize::MAX, "name", s.scope)
-                    .unwrap_or_else(|| name.to_string()),
-                description: self
-                    .string_arg(args, usize::MAX, "description", s.scope)
-                    .or_else(|| self.docstring(func.node)),
-                schema: func
-                    .node
-                    .child_by_field_id(f.parameters)
-                    .map(|p| self.text(p).to_string()),
-                line,
-                column,
-                reaches: Vec::new(),
-            };
-            return Some((s.node.start_byte(), surface, Entry::Func(index)));
+            let inner_args = callee.child_by_field_id(f.arguments);
+            let handler = self.handler_of(self.arg(args, 0, "")?, inner_args, s.scope)?;
+            return Some(self.registered(kind, handler, inner_args, 0, s.scope, s.node));
         }
+        if callee.kind_id() != k.attribute || s.up[0].is_some_and(|p| p.kind_id() == k.decorator) {
+            return None;
+        }
+        let kind = kind_of(self.last_name(callee))?;
+        if !self.is_server(callee.child_by_field_id(f.object)?, s.scope) {
+            return None;
+        }
+        let first = self.arg(args, 0, "fn")?;
+        let from_function = |n: Node<'t>| {
+            n.kind_id() == k.call
+                && n.child_by_field_id(f.function)
+                    .is_some_and(|c| self.last_name(c) == "from_function")
+        };
+        let built = if from_function(first) {
+            Some((first, s.scope))
+        } else if first.kind_id() == k.identifier {
+            self.lookup_value(s.scope, self.text(first))
+                .filter(|(v, _)| from_function(*v))
+        } else {
+            None
+        };
+        let (handler, reg_args, scope) = match built {
+            Some((call, at)) => {
+                let call_args = call.child_by_field_id(f.arguments);
+                (self.arg(call_args, 0, "fn")?, call_args, at)
+            }
+            None => (first, args, s.scope),
+        };
+        let handler = self.handler_of(handler, reg_args, scope)?;
+        Some(self.registered(kind, handler, reg_args, usize::MAX, scope, s.node))
+    }
+
+    /// `types.Tool(name=…, description=…, inputSchema=…)` (and `Prompt`, `Resource`), and
+    /// registrations without a decorator ([`Self::registration`]).
+    fn surface_call(&self, s: &Site<'t>) -> Option<(usize, Surface, Entry)> {
+        let f = self.f;
+        let callee = s.node.child_by_field_id(f.function)?;
+        let args = s.node.child_by_field_id(f.arguments);
+        let (line, column) = Self::position(s.node);
+        if let Some(item) = self.registration(s) {
+            return Some(item);
+        }
+        let last = self.last_name(callee);
         if !matches!(last, "Tool" | "Prompt" | "Resource") {
             return None;
         }
@@ -1862,7 +2603,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         let schema = self
             .arg(args, usize::MAX, schema_kw)
             .or_else(|| self.arg(args, usize::MAX, "input_schema"))
-            .map(|n| self.text(n).to_string());
+            .map(|n| self.one_line(n));
         let surface = Surface {
             kind,
             name,
@@ -1949,7 +2690,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                             c.kind_id() == k.attribute
                                 && self.last_name(c) == "call_tool"
                                 && c.child_by_field_id(f.object)
-                                    .is_some_and(|o| self.is_server(o))
+                                    .is_some_and(|o| self.is_server(o, d.scope))
                         })
                     })
             });
@@ -2160,6 +2901,12 @@ impl<'a> CallGraph<'a> {
                 let obj = callee.child_by_field_id(f.object);
                 if obj.is_some_and(|o| matches!(a.text(o), "self" | "cls")) {
                     calls.push((s.node.start_byte(), a.last_name(callee), true, s.class));
+                } else if let Some(class) = obj
+                    .and_then(|o| a.qualify(o, s.scope))
+                    .and_then(|q| local_class_of(&q))
+                {
+                    // A method of an instance of a class of this file: `searcher.search(q)`.
+                    calls.push((s.node.start_byte(), a.last_name(callee), true, Some(class)));
                 }
             }
             // Functions passed by name (`asyncio.to_thread(helper, x)`) are reached too.
@@ -2287,6 +3034,18 @@ impl<'a> CallGraph<'a> {
             }
         }
     }
+}
+
+/// How an instance of a class of this file is named among qualified names (never a rule's).
+const LOCAL_INSTANCE: &str = "<class>#";
+
+fn local_instance(class: u32) -> String {
+    format!("{LOCAL_INSTANCE}{class}")
+}
+
+/// The class of a [`local_instance`] name.
+fn local_class_of(q: &str) -> Option<u32> {
+    q.strip_prefix(LOCAL_INSTANCE)?.parse().ok()
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -2435,6 +3194,41 @@ fn cleandoc(s: &str) -> String {
         out.pop();
     }
     out.join("\n")
+}
+
+/// `textwrap.dedent`: the common leading blanks of the non-blank lines removed; blank lines
+/// emptied.
+fn dedent(s: &str) -> String {
+    let blanks = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
+    let indent = s
+        .split('\n')
+        .filter(|l| !l.trim().is_empty())
+        .map(blanks)
+        .min()
+        .unwrap_or(0);
+    s.split('\n')
+        .map(|l| {
+            if l.trim().is_empty() {
+                ""
+            } else {
+                l.get(indent..).unwrap_or(l)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Schemas are kept whole up to a generous bound (they are hashed and shown).
+fn clip_schema(s: &str) -> String {
+    const MAX: usize = 16 * 1024;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut end = MAX;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
 }
 
 /// `os.path.join` semantics: an absolute part starts over.
@@ -2679,6 +3473,11 @@ mod tests {
                 "py.eval.dynamic-import",
             ),
             ("import runpy\nrunpy.run_path(p)", "py.eval.load-code"),
+            (
+                "import runpy\nrunpy.run_path('setup.py')",
+                "py.eval.load-code",
+            ),
+            ("import runpy\nrunpy.run_module(name)", "py.eval.load-code"),
             ("import pickle\npickle.loads(blob)", "py.eval.deserialize"),
             ("import cPickle\ncPickle.load(f)", "py.eval.deserialize"),
             ("import marshal\nmarshal.loads(b)", "py.eval.deserialize"),
@@ -2830,6 +3629,42 @@ mod tests {
         ] {
             assert!(rules_of(src).is_empty(), "{src}: {:?}", rules_of(src));
         }
+        // Names from constants and from loops over tuples of literals: one read each.
+        let vars = |src: &str| -> Vec<(String, String)> {
+            run(src)
+                .findings
+                .iter()
+                .map(|f| {
+                    let v = f.evidence.get("variable").and_then(|v| v.as_str());
+                    (f.rule.clone(), v.unwrap_or("").to_string())
+                })
+                .collect()
+        };
+        let read = |v: &str| ("py.env.read".to_string(), v.to_string());
+        let computed = || ("py.env.computed".to_string(), String::new());
+        assert_eq!(
+            vars("import os\nPROXY = (\n    'HTTP_PROXY',  # plain\n    'https_proxy',\n)\ndef f():\n    for name in PROXY:\n        v = os.environ.get(name)\n        if v:\n            os.environ[name] = v"),
+            [read("HTTP_PROXY"), read("https_proxy")]
+        );
+        assert_eq!(
+            vars("import os\nfor v in ['A', 'B']:\n    if v not in os.environ:\n        pass"),
+            [read("A"), read("B")]
+        );
+        assert_eq!(
+            vars("import os\nname = 'X'\nif name in os.environ:\n    os.environ[name]"),
+            [read("X"), read("X")]
+        );
+        for src in [
+            // A list can grow; a parameter or loop variable hides the constant; the key is
+            // not the loop variable itself.
+            "import os\nL = ['A']\nL.append(x)\nfor n in L:\n    os.getenv(n)",
+            "import os\nname = 'X'\ndef f(name):\n    return os.getenv(name)",
+            "import os\nname = 'X'\nfor name in items:\n    os.getenv(name)",
+            "import os\nfor n in ('A',):\n    os.getenv(n + '_X')",
+            "import os\nfor n in ('A', b):\n    os.getenv(n)",
+        ] {
+            assert_eq!(vars(src), [computed()], "{src}");
+        }
     }
 
     #[test]
@@ -2934,8 +3769,237 @@ mod tests {
             "class C:\n    def open(self, p, m):\n        pass\nC().open(p, 'w')",
             "import os\nos.environment['X']",
             "obj.os.environ['X']",
+            // Writing to the null device writes nothing; running a named module is an import.
+            "import os\nwith open(os.devnull, 'w') as f:\n    pass",
+            "from os import devnull\nopen(devnull, 'a')",
+            "open('/dev/null', 'wb')",
+            "import runpy\nrunpy.run_module('pkg', run_name='__main__')",
         ] {
             assert!(rules_of(src).is_empty(), "{src}: {:?}", rules_of(src));
+        }
+    }
+
+    #[test]
+    fn factories_of_this_file_return_their_instances() {
+        for src in [
+            // The return annotation names the instance.
+            "import httpx\ndef make_client(p) -> httpx.AsyncClient:\n    try:\n        return httpx.AsyncClient(proxy=p)\n    except ValueError as e:\n        raise RuntimeError(e)\nasync def f(x, u):\n    async with make_client(x) as client:\n        await client.get(u)",
+            // No annotation: every `return` gives the same instance.
+            "import httpx\ndef make(t):\n    if t:\n        return httpx.Client(timeout=t)\n    return httpx.Client()\nmake(1).get(u)",
+            // Factories of factories, and awaited async ones.
+            "import httpx\ndef a():\n    return b()\ndef b():\n    return httpx.Client()\nc = a()\nc.get(u)",
+            "import httpx\nasync def mk() -> httpx.AsyncClient:\n    ...\nasync def f():\n    c = await mk()\n    await c.get(u)",
+            // Methods through `self.`, and properties.
+            "import httpx\nclass A:\n    def __init__(self):\n        self.http = httpx.AsyncClient()\n    def _client(self):\n        return self.http\n    async def go(self, u):\n        return await self._client().get(u)",
+            "import httpx\nclass A:\n    @property\n    def client(self) -> httpx.Client:\n        return httpx.Client()\n    def go(self, u):\n        def inner():\n            return self.client.get(u)\n        return inner()",
+            "import httpx\nfrom functools import cached_property\nclass A:\n    @cached_property\n    def client(self):\n        return httpx.Client()\n    def go(self, u):\n        return self.client.get(u)",
+        ] {
+            assert_eq!(rules_of(src), ["py.network.httpx"], "{src}");
+        }
+        // A class in an annotation stands for its instances.
+        assert_eq!(
+            rules_of(
+                "import requests\ndef s() -> requests.sessions.Session:\n    ...\ns().post(u)"
+            ),
+            ["py.network.requests"]
+        );
+        let f = one("import httpx\ndef make_client(p) -> httpx.AsyncClient:\n    return httpx.AsyncClient(proxy=p)\nasync def f(x):\n    async with make_client(x) as client:\n        await client.get('https://api.example.com/x')");
+        assert_eq!(ev(&f, "api"), "httpx.AsyncClient.get");
+        assert_eq!(ev(&f, "host"), "api.example.com");
+        for src in [
+            // Returns that disagree, or that include something unknown (`None`, a bare return).
+            "import httpx, requests\ndef mk(x):\n    if x:\n        return httpx.Client()\n    return requests.Session()\nmk(1).get(u)",
+            "import httpx\ndef mk(x):\n    if x:\n        return None\n    return httpx.Client()\nmk(1).get(u)",
+            "import httpx\ndef mk(x):\n    if x:\n        return\n    return httpx.Client()\nmk(1).get(u)",
+            // An annotation that is no known API, a function returned rather than an instance.
+            "def mk() -> dict:\n    return {}\nmk().get(u)",
+            "import requests\ndef mk():\n    return requests.get\nmk()(u)",
+            // A nested function's `return` is not the factory's.
+            "import httpx\ndef mk():\n    def inner():\n        return httpx.Client()\n    return cache\nmk().get(u)",
+            // A parameter shadows the factory; another class's method; a plain method read as
+            // an attribute; a module function called as a method.
+            "import httpx\ndef make():\n    return httpx.Client()\ndef f(make):\n    make().get(u)",
+            "import httpx\nclass A:\n    def _c(self):\n        return httpx.Client()\nclass B:\n    def _c(self):\n        return object()\n    def go(self):\n        self._c().get(u)",
+            "import httpx\nclass A:\n    def client(self):\n        return httpx.Client()\n    def go(self):\n        return self.client.get(u)",
+            "import httpx\ndef client():\n    return httpx.Client()\nclass A:\n    def go(self):\n        return self.client().get(u)",
+            // Recursion ends.
+            "import httpx\ndef a():\n    return b()\ndef b():\n    return a()\na().get(u)",
+            "def a(n):\n    return a(n - 1)\na(1).get(u)",
+        ] {
+            assert!(rules_of(src).is_empty(), "{src}: {:?}", rules_of(src));
+        }
+    }
+
+    #[test]
+    fn mcp_server_classes_and_servers_built_in_functions() {
+        let a = run(r#"
+import httpx
+from mcp.server import MCPServer
+from pydantic import Field
+from typing import Annotated
+
+FETCH_DESCRIPTION = """Fetches a URL.
+
+Returns its text."""
+
+def make_client(p) -> httpx.AsyncClient:
+    return httpx.AsyncClient(proxy=p)
+
+async def fetch_url(url, p):
+    async with make_client(p) as client:
+        return await client.get(url)
+
+def create_server(p=None) -> MCPServer:
+    server = MCPServer("x", version="1")
+
+    @server.tool(name="fetch", description=FETCH_DESCRIPTION, annotations=None)
+    async def fetch(
+        url: Annotated[str, Field(description="URL to fetch")],
+        # how much
+        max_length: Annotated[
+            int,
+            Field(
+                description="Maximum number of characters.",
+                ge=1,  # inclusive
+            ),
+        ] = 5000,
+    ) -> str:
+        return await inner(url)
+
+    async def inner(url):
+        return await fetch_url(url, p)
+
+    @server.prompt(name="fetch", description="Fetch a URL")
+    async def fetch_prompt(url: str) -> str:
+        return str(url)
+
+    @server.resource("res://x")
+    def res() -> str:
+        "A resource."
+        return "x"
+
+    return server
+"#);
+        let names: Vec<(&str, SurfaceKind)> = a
+            .surface
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("fetch", SurfaceKind::Tool),
+                ("fetch", SurfaceKind::Prompt),
+                ("res", SurfaceKind::Resource),
+            ]
+        );
+        let fetch = &a.surface[0];
+        assert_eq!(
+            fetch.description.as_deref(),
+            Some("Fetches a URL.\n\nReturns its text.")
+        );
+        // A multi-line signature as one line, comments and the dangling comma dropped.
+        assert_eq!(
+            fetch.schema.as_deref(),
+            Some("(url: Annotated[str, Field(description=\"URL to fetch\")], max_length: Annotated[int, Field(description=\"Maximum number of characters.\", ge=1)] = 5000)")
+        );
+        // tool → inner → fetch_url → client.get on what make_client returns.
+        assert_eq!(fetch.reaches, [0]);
+        assert_eq!(a.findings[0].rule, "py.network.httpx");
+        assert_eq!(a.findings[0].tool.as_deref(), Some("fetch"));
+        assert_eq!(a.surface[1].description.as_deref(), Some("Fetch a URL"));
+        assert!(a.surface[1].reaches.is_empty());
+        assert_eq!(a.surface[2].description.as_deref(), Some("A resource."));
+
+        // Every server class of the SDKs, however imported, and instances of it wherever they
+        // come from (assigned, annotated, returned by a factory, a local subclass).
+        for src in [
+            "from mcp.server.mcpserver import MCPServer\ns = MCPServer('x')\n@s.tool()\ndef t(): pass",
+            "import mcp.server.mcpserver as m\ns = m.MCPServer('x')\n@s.tool()\ndef t(): pass",
+            "from fastmcp import FastMCP as F\napp = F('x')\n@app.tool\ndef t(): pass",
+            "import fastmcp\napp = fastmcp.FastMCP('x')\n@app.tool()\ndef t(): pass",
+            "from mcp.server.fastmcp import FastMCP\ndef register(srv: FastMCP):\n    @srv.tool()\n    def t(): pass",
+            "from mcp.server import MCPServer\ndef build() -> MCPServer:\n    return MCPServer('x')\napp = build()\n@app.tool()\ndef t(): pass",
+            "from mcp.server.fastmcp import FastMCP\nclass MyFastMCP(FastMCP):\n    pass\nsrv = MyFastMCP('x')\n@srv.tool()\ndef t(): pass",
+            "from .app import ErrorPreservingFastMCP\nsrv = ErrorPreservingFastMCP('x')\n@srv.tool()\ndef t(): pass",
+            "from pkg.servers.errors import ErrorPreservingFastMCP\nsrv = ErrorPreservingFastMCP('x')\n@srv.tool()\ndef t(): pass",
+            "from mcp.server.lowlevel.other import Server\nsrv = Server('x')\n@srv.tool()\ndef t(): pass",
+            "from mcp.server.fastmcp.server import FastMCP\nsrv = FastMCP('x')\n@srv.tool()\ndef t(): pass",
+        ] {
+            let a = run(src);
+            let names: Vec<&str> = a.surface.iter().map(|s| s.name.as_str()).collect();
+            assert_eq!(names, ["t"], "{src}");
+        }
+        let a = run("from mcp.server.lowlevel import Server\nimport mcp.types as types, os\nsrv = Server('x')\n@srv.list_tools()\nasync def l():\n    return [types.Tool(name='a', description='A', inputSchema={})]\n@srv.call_tool()\nasync def c(name, args):\n    os.system(args['c'])");
+        assert_eq!(a.surface.len(), 1);
+        assert_eq!(a.surface[0].reaches, [0]);
+        // Servers of other libraries named alike are not MCP servers.
+        for src in [
+            "from ldap3 import Server\nsrv = Server('ldap://x')\n@srv.tool()\ndef t(): pass",
+            "import ldap3\nserver = ldap3.Server('x')\n@server.tool()\ndef t(): pass",
+            "from pkg.net import Server\nserver = Server('x')\n@server.tool()\ndef t(): pass",
+            "from mcp.server import MCPServer\nsrv = make()\n@srv.tool()\ndef t(): pass",
+            "from mcp.server import MCPServer\ndef f(srv: dict):\n    @srv.tool()\n    def t(): pass",
+            "from mcp.server.fastmcp import FastMCP\nclass Tools:\n    pass\nt = Tools()\n@t.tool()\ndef x(): pass",
+        ] {
+            assert!(run(src).surface.is_empty(), "{src}");
+        }
+    }
+
+    #[test]
+    fn descriptions_and_names_from_constants() {
+        let head = "from fastmcp import FastMCP\nfrom textwrap import dedent\nmcp = FastMCP('x')\nMAX = 5\nSITE = 'example.com'\nNAME = 'search'\n";
+        for (decl, name, want) in [
+            (
+                "D = ('Searches the web. '\n     'Returns links.')\n@mcp.tool(description=D)",
+                "f",
+                "Searches the web. Returns links.",
+            ),
+            (
+                "D = f'Up to {MAX} results from {SITE}.'\n@mcp.tool(name=NAME, description=D)",
+                "search",
+                "Up to 5 results from example.com.",
+            ),
+            (
+                "D = f'Hello {user.name!r} {user}'\n@mcp.tool(description=D)",
+                "f",
+                "Hello {user.name!r} {user}",
+            ),
+            (
+                "D = dedent('''\n    Line one.\n      Indented.\n    ''').strip()\n@mcp.tool(description=D)",
+                "f",
+                "Line one.\n  Indented.",
+            ),
+            ("A = 'a'\nB = A + 'b'\n@mcp.tool(description=B)", "f", "ab"),
+            // Members of an Enum (or class constants) of this file.
+            (
+                "from enum import Enum\nclass Tools(str, Enum):\n    STATUS = 'git_status'\n    DESC = 'Shows status.'\n@mcp.tool(name=Tools.STATUS.value, description=Tools.DESC)",
+                "git_status",
+                "Shows status.",
+            ),
+            // A name given but not known: as written, not the handler's.
+            ("@mcp.tool(name=tool_name.value)", "{tool_name.value}", "Doc."),
+            ("@mcp.tool(name=None)", "f", "Doc."),
+            (
+                "class Tools:\n    A = 'a'\n    A = 'b'\n@mcp.tool(name=Tools.A)",
+                "{Tools.A}",
+                "Doc.",
+            ),
+            // Not a constant: the docstring is used.
+            ("D = 'Up to ' + count()\n@mcp.tool(description=D)", "f", "Doc."),
+            ("D = 'one'\nD = 'two'\n@mcp.tool(description=D)", "f", "Doc."),
+            // Refers to itself: no text, and no hang.
+            ("D = D + D + D\n@mcp.tool(description=D)", "f", "Doc."),
+        ] {
+            let src = format!("{head}{decl}\ndef f():\n    \"Doc.\"\n");
+            let a = run(&src);
+            assert_eq!(a.surface.len(), 1, "{src}");
+            let s = &a.surface[0];
+            assert_eq!(
+                (s.name.as_str(), s.description.as_deref()),
+                (name, Some(want)),
+                "{src}"
+            );
         }
     }
 
@@ -3160,8 +4224,13 @@ def via_method(u: str):
             .map(|&i| rule_at(i))
             .collect();
         assert_eq!(threaded, ["py.network.httpx"]);
-        // `Api().fetch` is not a `self.` call: methods are only followed through `self`.
-        assert!(by_name("via_method").reaches.is_empty());
+        // `Api().fetch` is a method of a class of this file: `fetch` → `_send`, not `other`.
+        let via_method: Vec<&str> = by_name("via_method")
+            .reaches
+            .iter()
+            .map(|&i| rule_at(i))
+            .collect();
+        assert_eq!(via_method, ["py.network.httpx"]);
     }
 
     #[test]
@@ -3199,8 +4268,9 @@ def entry(u: str) -> str:
 "#);
         assert_eq!(a.surface.len(), 2);
         assert_eq!(a.surface[0].name, "search");
-        // `Tools().go` is not resolved (an instance method called on a new object).
-        assert!(a.surface[1].reaches.is_empty());
+        // `Tools().go` → `_send` → `_really` of `Tools`, not `Other._send`.
+        assert_eq!(a.surface[1].reaches, [0]);
+        assert_eq!(a.findings[1].tool, None);
         let a = run(r#"
 import httpx, os
 from mcp.server.fastmcp import FastMCP
@@ -3224,6 +4294,203 @@ class Other:
         assert_eq!(a.surface[0].reaches, [0]);
         assert_eq!(a.findings[0].rule, "py.network.httpx");
         assert_eq!(a.findings[1].tool, None);
+    }
+
+    #[test]
+    fn methods_of_instances_of_classes_of_the_file_are_followed() {
+        let a = run(r#"
+import os, subprocess, httpx
+from mcp.server import MCPServer
+from .other import Remote
+
+class Searcher:
+    def __init__(self):
+        self.http = self._client()
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client()
+
+    def search(self, q):
+        return self.http.get("https://search.example.com/?q=" + q)
+
+    def run(self, c):
+        return subprocess.run(c)
+
+class Other:
+    def search(self, q):
+        return os.system(q)
+
+class Holder:
+    def __init__(self):
+        self.searcher = Searcher()
+
+    def go(self, q):
+        return self.searcher.search(q)
+
+def get_searcher() -> Searcher:
+    return SEARCHER
+
+SEARCHER = Searcher()
+mcp = MCPServer("s")
+
+@mcp.tool()
+def module_instance(q: str) -> str:
+    return SEARCHER.search(q)
+
+@mcp.tool()
+def attribute_instance(q: str) -> str:
+    return Holder().go(q)
+
+def helper(s: Searcher, q):
+    return s.search(q)
+
+@mcp.tool()
+def annotated(q: str) -> str:
+    return helper(SEARCHER, q)
+
+@mcp.tool()
+def factory(q: str) -> str:
+    return get_searcher().search(q)
+
+@mcp.tool()
+def method_and_property(q: str) -> str:
+    return SEARCHER._client().post(q) or Props().client.put(q)
+
+class Props:
+    @property
+    def client(self) -> httpx.Client:
+        return httpx.Client()
+
+@mcp.tool()
+def elsewhere(q: str, r: Remote) -> str:
+    return r.search(q) or Remote().search(q) or unknown.search(q)
+"#);
+        let rules: Vec<&str> = a.findings.iter().map(|f| f.rule.as_str()).collect();
+        assert_eq!(
+            rules,
+            [
+                "py.network.httpx",
+                "py.exec.subprocess",
+                "py.exec.shell",
+                "py.network.httpx",
+                "py.network.httpx"
+            ]
+        );
+        let reach: Vec<(&str, &[usize])> = a
+            .surface
+            .iter()
+            .map(|s| (s.name.as_str(), s.reaches.as_slice()))
+            .collect();
+        assert_eq!(
+            reach,
+            [
+                ("module_instance", &[0][..]),
+                ("attribute_instance", &[0]),
+                ("annotated", &[0]),
+                ("factory", &[0]),
+                ("method_and_property", &[3, 4]),
+                ("elsewhere", &[]),
+            ]
+        );
+    }
+
+    #[test]
+    fn registrations_without_decorators() {
+        let a = run(r#"
+import subprocess
+from fastmcp import FastMCP
+from fastmcp.tools import Tool
+from mcp.server.fastmcp.prompts import Prompt
+
+mcp = FastMCP("x")
+
+async def list_dbs():
+    """Lists databases."""
+    return []
+
+def run_query(q: str):
+    return subprocess.run(q, shell=True)
+
+def greet(name: str) -> str:
+    return "hi"
+
+def helper(): ...
+
+mcp.add_tool(Tool.from_function(list_dbs, name="list_databases"))
+mcp.add_tool(
+    Tool.from_function(run_query, name="run_query", description=("Run SQL. " "Read-only."))
+)
+p = Prompt.from_function(greet, name="greet_prompt", description="Greets")
+mcp.add_prompt(p)
+mcp.tool(helper, name="helper_tool")
+mcp.tool(name="named")(helper)
+mcp.resource("res://a")(helper)
+
+@mcp.tool()
+def decorated(): ...
+
+class Server(FastMCP):
+    def __init__(self):
+        super().__init__("s")
+        def find(q: str):
+            "Finds."
+            return q
+        self.tool(find, name="find", description="Find things")
+
+class Plain:
+    def __init__(self):
+        self.tool(helper, name="not_a_tool")
+
+other.add_tool(Tool.from_function(helper, name="not_a_tool"))
+mcp.add_tool(make_tool())
+mcp.tool("not_a_handler")
+local_value = 1
+mcp.tool(local_value)
+
+# Handlers from elsewhere: named, but nothing known of what they reach.
+from .queries import run_select
+import handlers
+mcp.add_tool(Tool.from_function(run_select, name="run_select", description="Selects."))
+mcp.tool(handlers.ping, name="ping")
+select_async = handlers.select_async
+mcp.add_tool(Tool.from_function(select_async, name="select"))
+wrapped = wrap(helper)
+mcp.tool(wrapped, name="wrapped")
+# Tools declared elsewhere, registered again: nothing new.
+mcp.add_tool(run_select)
+mcp.tool(handlers.ping)
+"#);
+        let got: Vec<(&str, SurfaceKind, Option<&str>)> = a
+            .surface
+            .iter()
+            .map(|s| (s.name.as_str(), s.kind, s.description.as_deref()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (
+                    "list_databases",
+                    SurfaceKind::Tool,
+                    Some("Lists databases.")
+                ),
+                ("run_query", SurfaceKind::Tool, Some("Run SQL. Read-only.")),
+                ("greet_prompt", SurfaceKind::Prompt, Some("Greets")),
+                ("helper_tool", SurfaceKind::Tool, None),
+                ("named", SurfaceKind::Tool, None),
+                ("helper", SurfaceKind::Resource, None),
+                ("decorated", SurfaceKind::Tool, None),
+                ("find", SurfaceKind::Tool, Some("Find things")),
+                ("run_select", SurfaceKind::Tool, Some("Selects.")),
+                ("ping", SurfaceKind::Tool, None),
+                ("select", SurfaceKind::Tool, None),
+                ("wrapped", SurfaceKind::Tool, None),
+            ]
+        );
+        assert!(a.surface[8].reaches.is_empty() && a.surface[8].schema.is_none());
+        assert_eq!(a.surface[1].reaches, [0]);
+        assert_eq!(a.surface[1].schema.as_deref(), Some("(q: str)"));
+        assert_eq!(a.surface[5].schema.as_deref(), Some("res://a ()"));
+        assert_eq!(a.findings[0].tool.as_deref(), Some("run_query"));
     }
 
     #[test]
@@ -3345,6 +4612,20 @@ async def call_tool(name: str, arguments: dict):
             )
             .into_bytes(),
         ];
+        // Factories returning each other's results, each with several returns, and mutual
+        // recursion: each function is worked out once.
+        let mut chain = String::from("import httpx\ndef f0():\n    return httpx.Client()\n");
+        for i in 1..3_000 {
+            chain.push_str(&format!(
+                "def f{i}(x):\n    if x:\n        return f{p}(x)\n    elif x > 1:\n        return f{p}(x)\n    return self.f{p}(x)\nc{i} = f{i}(1)\nc{i}.get(u)\n",
+                p = i - 1
+            ));
+        }
+        chain.push_str(
+            "def g(x):\n    return h(x) if x else g(x)\ndef h(x):\n    return g(x)\ng(1).get(u)\n",
+        );
+        chain.push_str("class A:\n    def f(self):\n        return self.g()\n    def g(self):\n        return A().f()\n    @property\n    def p(self):\n        return self.p\nA().f().get(u)\nA().p.get(u)\n");
+        inputs.push(chain.into_bytes());
         let mut nested = String::new();
         for depth in 0..2_000 {
             nested.push_str(&" ".repeat(depth));

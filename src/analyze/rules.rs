@@ -1,7 +1,7 @@
 //! Rule tables (qualified API name → category, severity, message) kept as data in
 //! `assets/rules/*.toml` and embedded in the binary.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -28,6 +28,12 @@ struct Reads {
     calls: Vec<String>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+struct Mcp {
+    #[serde(default)]
+    servers: Vec<String>,
+}
+
 #[derive(Debug, Deserialize)]
 struct RuleFile {
     #[serde(default)]
@@ -37,6 +43,9 @@ struct RuleFile {
     attributes: HashMap<String, String>,
     #[serde(default)]
     reads: Reads,
+    /// MCP SDK classes, by the instance name their constructors return.
+    #[serde(default)]
+    mcp: Mcp,
     #[serde(default)]
     rule: Vec<Rule>,
 }
@@ -47,8 +56,11 @@ pub struct RuleTable {
     calls: HashMap<String, usize>,
     news: HashMap<String, usize>,
     returns: HashMap<String, String>,
-    reads: std::collections::HashSet<String>,
+    reads: HashSet<String>,
     attributes: HashMap<String, String>,
+    /// Every instance name a call or attribute can stand for.
+    instances: HashSet<String>,
+    servers: HashSet<String>,
 }
 
 impl RuleTable {
@@ -65,6 +77,12 @@ impl RuleTable {
                 calls.entry(n.clone()).or_insert(i);
             }
         }
+        let instances = file
+            .returns
+            .values()
+            .chain(file.attributes.values())
+            .cloned()
+            .collect();
         Ok(RuleTable {
             rules: file.rule,
             calls,
@@ -72,6 +90,8 @@ impl RuleTable {
             returns: file.returns,
             reads: file.reads.calls.into_iter().collect(),
             attributes: file.attributes,
+            instances,
+            servers: file.mcp.servers.into_iter().collect(),
         })
     }
 
@@ -107,6 +127,16 @@ impl RuleTable {
     /// What an attribute access `qualified` stands for, when it keeps an instance of a known API.
     pub fn attribute(&self, qualified: &str) -> Option<&str> {
         self.attributes.get(qualified).map(String::as_str)
+    }
+
+    /// Whether `qualified` names an instance of a known API (what some call returns).
+    pub fn is_instance(&self, qualified: &str) -> bool {
+        self.instances.contains(qualified)
+    }
+
+    /// Whether `qualified` names an instance of an MCP server class.
+    pub fn is_server(&self, qualified: &str) -> bool {
+        self.servers.contains(qualified)
     }
 }
 
@@ -168,6 +198,18 @@ mod tests {
         assert_eq!(t.returns("requests.Session"), Some("requests.Session"));
         assert_eq!(t.returns("httpx.AsyncClient"), Some("httpx.AsyncClient"));
         assert_eq!(t.attribute("pathlib.Path.parent"), Some("pathlib.Path"));
+        assert!(t.is_instance("httpx.AsyncClient") && !t.is_instance("httpx.get"));
+        // Every server class constructs an instance the table calls a server.
+        let servers: Vec<&String> = t
+            .returns
+            .keys()
+            .filter(|k| k.starts_with("mcp.") || k.starts_with("fastmcp."))
+            .collect();
+        assert!(servers.len() >= 10);
+        for c in servers {
+            assert!(t.is_server(t.returns(c).unwrap_or_default()), "{c}");
+        }
+        assert!(!t.is_server("requests.Session"));
         assert!(t.lookup("json.loads", false).is_none());
         assert!(t.lookup("ast.literal_eval", false).is_none());
         // Rules the analyzer switches to or refines by id.
