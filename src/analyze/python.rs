@@ -1319,7 +1319,7 @@ impl<'a, 't> Analyzer<'a, 't> {
         Some(Flow::Go)
     }
 
-    /// Every string literal and static part of an f-string, except docstrings.
+    /// Every string literal (f-string holes written `${}`), except docstrings.
     fn strings(&self, sites: &[Site<'t>]) -> Vec<StringLit> {
         let k = self.k;
         let mut out = Vec::new();
@@ -1351,7 +1351,10 @@ impl<'a, 't> Analyzer<'a, 't> {
                         start.get_or_insert(piece.start_position());
                         decode_into(self.text(piece), prefix, &mut run);
                     } else if id == k.interpolation {
-                        flush(&mut run, &mut start, &mut out);
+                        // The same placeholder as a JavaScript template's, so the endpoint
+                        // check sees `https://metadata.{region}` as a host it cannot know.
+                        start.get_or_insert(piece.start_position());
+                        run.push_str("${}");
                     }
                 }
             }
@@ -4025,8 +4028,7 @@ def create_server(p=None) -> MCPServer:
             values,
             [
                 "https://api.example.com",
-                "https://",
-                "/path?q={x}",
+                "https://${}/path?q={x}",
                 "tab\there",
                 "raw\\n",
                 "AB",
@@ -4036,8 +4038,8 @@ def create_server(p=None) -> MCPServer:
         );
         let url = &a.strings[0];
         assert_eq!((url.line, url.column), (4, 7));
-        let path = &a.strings[2];
-        assert_eq!((path.line, path.column), (10, 32));
+        let template = &a.strings[1];
+        assert_eq!(template.line, 10);
     }
 
     #[test]
