@@ -9,6 +9,7 @@ pub mod cli;
 pub mod fetch;
 pub mod finding;
 pub mod report;
+pub mod risk;
 pub mod scan;
 pub mod settings;
 pub mod spec;

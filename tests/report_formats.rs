@@ -102,7 +102,7 @@ fn fixture() -> Report {
             "folder not read (version control or installed dependencies)",
         ),
     ];
-    Report {
+    let mut report = Report {
         schema: SCHEMA,
         tool: ToolInfo::default(),
         package,
@@ -132,13 +132,16 @@ fn fixture() -> Report {
             findings: vec![1],
             hash: "feedface".into(),
         }],
+        risk: mcpvet::risk::Risk::default(),
         stats: Stats {
             files: 2,
             bytes: 21_292,
             entries: 3,
             elapsed_ms: 7,
         },
-    }
+    };
+    report.risk = mcpvet::risk::assess(&report);
+    report
 }
 
 /// The crate version changes with releases; snapshots should not.

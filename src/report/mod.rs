@@ -171,18 +171,17 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub capabilities: Capabilities,
     pub tools: Vec<ToolEntry>,
+    pub risk: crate::risk::Risk,
     pub stats: Stats,
 }
 
 impl Report {
     /// The package's band for `--fail-on`. Until the risk score exists this is the worst
     /// finding's severity; `info` findings count as below `low` (no band).
+    /// The risk band (`--fail-on` compares against it); none for a package with nothing to
+    /// weigh (score 0).
     pub fn band(&self) -> Option<Severity> {
-        self.findings
-            .iter()
-            .map(|f| f.severity)
-            .filter(|s| *s > Severity::Info)
-            .max()
+        (self.risk.score > 0).then_some(self.risk.band)
     }
 
     /// Findings per category, counted per severity (index: `Severity as usize`), categories in
@@ -267,7 +266,7 @@ impl Report {
                 kind: h.kind.as_str().to_string(),
             })
             .collect();
-        Report {
+        let mut report = Report {
             schema: SCHEMA,
             tool: ToolInfo::default(),
             stats: Stats {
@@ -281,6 +280,9 @@ impl Report {
             findings,
             capabilities,
             tools,
-        }
+            risk: crate::risk::Risk::default(),
+        };
+        report.risk = crate::risk::assess(&report);
+        report
     }
 }

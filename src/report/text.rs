@@ -141,6 +141,26 @@ pub fn render(r: &Report, style: Style) -> String {
         );
     }
 
+    // Risk: score, band and the reasons behind it.
+    let _ = writeln!(
+        o,
+        "  risk     {}/100 {}",
+        r.risk.score,
+        style.severity(r.risk.band, 0)
+    );
+    for reason in r.risk.reasons.iter().take(8) {
+        let _ = writeln!(o, "    +{:<3} {}", reason.points, esc(&reason.text, false));
+    }
+    if r.risk.reasons.len() > 8 {
+        let _ = writeln!(
+            o,
+            "    … {} more (see --format json)",
+            r.risk.reasons.len() - 8
+        );
+    }
+    for p in &r.risk.purpose {
+        let _ = writeln!(o, "    purpose: {}", esc(p, false));
+    }
     if r.findings.is_empty() {
         let _ = writeln!(o, "  findings none");
     } else {
