@@ -70,6 +70,9 @@ struct Combo {
     /// Every group must be met by at least one tag (`category`, `category:severity`,
     /// `env-read:whole`).
     needs: Vec<Vec<String>>,
+    /// `tool`: only within one tool's handler; otherwise also within one ordinary-sized file.
+    #[serde(default)]
+    scope: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,7 +282,11 @@ pub fn assess(report: &Report) -> Risk {
         }
     }
     for (file, set) in &by_file {
-        for c in &w.combo {
+        for c in w
+            .combo
+            .iter()
+            .filter(|c| c.scope.as_deref() != Some("tool"))
+        {
             if !fired.contains_key(c.id.as_str()) && combo_met(c, set) {
                 fired.insert(&c.id, format!("in {file}"));
             }

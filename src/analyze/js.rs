@@ -1194,7 +1194,19 @@ impl<'a> Analyzer<'a> {
         if is_object_of_parent || destructured || assigned_to {
             return;
         }
-        let copied = parent.kind() == "spread_element"
+        // `{ ...process.env, X: 1 }` as a child process's `env` hands the environment on, as
+        // every spawn does by default; spread anywhere else copies it.
+        let child_env = parent.kind() == "spread_element"
+            && parent
+                .parent()
+                .and_then(|obj| obj.parent())
+                .is_some_and(|pair| {
+                    pair.kind() == "pair"
+                        && pair
+                            .child_by_field_id(self.f.key)
+                            .is_some_and(|k| self.text(k) == "env")
+                });
+        let copied = (parent.kind() == "spread_element" && !child_env)
             || (parent.kind() == "arguments"
                 && parent.parent().is_some_and(|call| {
                     call.child_by_field_id(self.f.function)
@@ -2263,6 +2275,10 @@ mod tests {
         assert_eq!(rules_of("const e = process.env; e.HOME"), ["js.env.read"]);
         assert_eq!(
             rules_of("spawn(c, a, { env: process.env })"),
+            ["js.env.object"]
+        );
+        assert_eq!(
+            rules_of("spawn(c, a, { env: { ...process.env, DEBUG: '1' } })"),
             ["js.env.object"]
         );
     }
