@@ -2082,7 +2082,16 @@ impl<'a, 't> Analyzer<'a, 't> {
             }
             return;
         }
-        let whole = pk == k.dictionary_splat
+        // `env={**os.environ, "X": v}` for a child process hands the environment on, as every
+        // subprocess does by default; a splat anywhere else copies it.
+        let child_env = pk == k.dictionary_splat
+            && s.up[2].is_some_and(|kw| {
+                kw.kind_id() == k.keyword_argument
+                    && kw
+                        .child_by_field_id(f.name)
+                        .is_some_and(|name| self.text(name) == "env")
+            });
+        let whole = (pk == k.dictionary_splat && !child_env)
             || pk == k.list_splat
             || ((pk == k.for_statement || pk == k.for_in_clause) && is(f.right))
             || (pk == k.argument_list
@@ -3604,6 +3613,10 @@ mod tests {
                 &["py.env.whole"],
             ),
             ("import os, json\njson.dumps(os.environ)", &["py.env.whole"]),
+            (
+                "import os, subprocess\nsubprocess.run(c, env={**os.environ, 'X': '1'})",
+                &["py.exec.subprocess", "py.env.object"],
+            ),
             (
                 "import os\nfrom os import environ as E\nprint(E)",
                 &["py.env.whole"],
