@@ -197,6 +197,9 @@ pub enum Artifact {
 pub struct Fetched {
     pub package: PackageInfo,
     pub artifact: Artifact,
+    /// The registry document the fetch used (npm packument, PyPI project JSON), kept for
+    /// provenance so nothing is asked twice.
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl Fetched {
@@ -255,6 +258,7 @@ impl Fetcher {
                     ],
                 },
                 artifact: Artifact::Nothing,
+                metadata: None,
             }),
             Spec::Remote { url } => Ok(Fetched {
                 package: PackageInfo {
@@ -272,6 +276,7 @@ impl Fetcher {
                     notes: vec!["remote server: its code runs elsewhere and cannot be fetched; only its endpoint is reviewed".into()],
                 },
                 artifact: Artifact::Nothing,
+                metadata: None,
             }),
         }
     }
@@ -323,6 +328,7 @@ impl Fetcher {
             return Ok(Fetched {
                 package,
                 artifact: Artifact::Unpacked(unpacked),
+                metadata: None,
             });
         }
         let meta = std::fs::metadata(path).map_err(io_err)?;
@@ -349,6 +355,7 @@ impl Fetcher {
         .into();
         Ok(Fetched {
             package,
+            metadata: None,
             artifact: Artifact::Archive {
                 bytes,
                 format: Some(format),
