@@ -136,6 +136,8 @@ pub struct FetchOptions {
     pub limits: Limits,
     pub git_program: PathBuf,
     pub git_timeout: Duration,
+    /// Not used to fetch: npm scopes the organisation owns, classed `internal` by provenance.
+    pub internal_scopes: Vec<String>,
 }
 
 impl Default for FetchOptions {
@@ -151,6 +153,7 @@ impl Default for FetchOptions {
             limits: Limits::default(),
             git_program: PathBuf::from("git"),
             git_timeout: Duration::from_secs(300),
+            internal_scopes: Vec::new(),
         }
     }
 }

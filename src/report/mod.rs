@@ -171,6 +171,8 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub capabilities: Capabilities,
     pub tools: Vec<ToolEntry>,
+    /// Who published it and how it classifies (DESIGN §4); filled by `scan`.
+    pub provenance: crate::provenance::Provenance,
     pub stats: Stats,
 }
 
@@ -281,6 +283,7 @@ impl Report {
             findings,
             capabilities,
             tools,
+            provenance: Default::default(),
         }
     }
 }
