@@ -45,6 +45,9 @@ pub struct Owners {
     pub pypi_prefixes: Vec<String>,
     #[serde(default)]
     pub pypi_names: Vec<String>,
+    /// Name prefixes the owner publishes under, matched on the name alone (`awslabs.`).
+    #[serde(default)]
+    pub pypi_namespaces: Vec<String>,
     #[serde(default)]
     pub pypi_orgs: Vec<String>,
     /// `host/owner`, lowercased (`github.com/stripe`).
@@ -162,13 +165,20 @@ fn matches(
             {
                 return Some(format!("[{section}] pypi_names: {name}"));
             }
+            if let Some(p) = owners
+                .pypi_namespaces
+                .iter()
+                .find(|p| name.starts_with(&p.to_lowercase()))
+            {
+                return Some(format!("[{section}] pypi_namespaces: {p}"));
+            }
             let prefix = owners
                 .pypi_prefixes
                 .iter()
                 .find(|p| name.starts_with(&p.to_lowercase()));
             if let Some(p) = prefix {
-                // A bare prefix is anybody's: it needs the organisation or its repository too,
-                // unless the section lists no organisation or repository at all.
+                // A bare prefix is anybody's: it needs the organisation or its repository too
+                // (unless the section lists neither).
                 if let Some(org) =
                     pypi_org.filter(|o| owners.pypi_orgs.iter().any(|x| x.eq_ignore_ascii_case(o)))
                 {
@@ -328,10 +338,13 @@ pub fn classify(
             }
         }
     };
-    check("age in days", age, t.min_age_days);
-    check("versions", versions, t.min_versions);
-    check("maintainers", maintainers, t.min_maintainers);
-    let class = if established && matches!(package.ecosystem.as_str(), "npm" | "pypi") {
+    let registry = matches!(package.ecosystem.as_str(), "npm" | "pypi");
+    if registry {
+        check("age in days", age, t.min_age_days);
+        check("versions", versions, t.min_versions);
+        check("maintainers", maintainers, t.min_maintainers);
+    }
+    let class = if established && registry {
         evidence.insert(0, "[established] all thresholds hold".into());
         Class::CommunityEstablished
     } else {
@@ -344,4 +357,132 @@ pub fn classify(
         Class::CommunityUnknown
     };
     Classification { class, evidence }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn pkg(ecosystem: &str, name: &str, source: &str) -> PackageInfo {
+        PackageInfo {
+            ecosystem: ecosystem.into(),
+            name: name.into(),
+            version: "1.0.0".into(),
+            spec: String::new(),
+            source: source.into(),
+            digest: String::new(),
+            verified: true,
+            pinned: true,
+            moving: false,
+            commit: None,
+            artifact: String::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn class_of(p: &PackageInfo, doc: Option<&Value>, signals: &[Signal]) -> Classification {
+        let rules = Rules::embedded()
+            .expect("embedded rules parse")
+            .with_internal_scopes(&["acme".to_string()]);
+        classify(p, doc, signals, &rules)
+    }
+
+    fn sig(name: &str, value: &str) -> Signal {
+        Signal::new(name, value, Status::Ok)
+    }
+
+    #[test]
+    fn vendor_hosted_remote() {
+        let c = class_of(&pkg("remote", "x", "https://mcp.stripe.com/v1"), None, &[]);
+        assert_eq!(c.class, Class::VendorHosted);
+        assert_eq!(
+            c.evidence,
+            ["[vendor] domains: mcp.stripe.com is on stripe.com"]
+        );
+        // A look-alike domain is not a subdomain.
+        let c = class_of(&pkg("remote", "x", "https://evilstripe.com/mcp"), None, &[]);
+        assert_eq!(c.class, Class::CommunityUnknown);
+    }
+
+    #[test]
+    fn mcp_org() {
+        let c = class_of(
+            &pkg("npm", "@modelcontextprotocol/server-memory", ""),
+            None,
+            &[],
+        );
+        assert_eq!(c.class, Class::McpOrg);
+        assert_eq!(c.evidence, ["[mcp-org] npm_scopes: @modelcontextprotocol"]);
+        // PyPI `mcp-server-*` needs the organisation or its repository.
+        let bare = pkg("pypi", "mcp-server-fetch", "");
+        assert_eq!(class_of(&bare, None, &[]).class, Class::CommunityUnknown);
+        let doc = json!({"info": {"project_urls": {"Repository": "https://github.com/modelcontextprotocol/servers"}}});
+        let c = class_of(&bare, Some(&doc), &[]);
+        assert_eq!(c.class, Class::McpOrg);
+        assert!(c.evidence[0].contains("self-declared"), "{c:?}");
+        let doc = json!({"ownership": {"organization": "modelcontextprotocol"}});
+        assert_eq!(class_of(&bare, Some(&doc), &[]).class, Class::McpOrg);
+        // git: the organisation's repositories.
+        let g = pkg(
+            "git",
+            "servers",
+            "https://github.com/modelcontextprotocol/servers.git",
+        );
+        assert_eq!(class_of(&g, None, &[]).class, Class::McpOrg);
+    }
+
+    #[test]
+    fn vendor_published() {
+        for (eco, name) in [
+            ("npm", "@stripe/mcp"),
+            ("npm", "@azure-devops/mcp"),
+            ("npm", "mongodb-mcp-server"),
+            ("pypi", "awslabs.aws-api-mcp-server"),
+            ("pypi", "dbt-mcp"),
+        ] {
+            let c = class_of(&pkg(eco, name, ""), None, &[]);
+            assert_eq!(c.class, Class::VendorPublished, "{name}: {c:?}");
+        }
+        let g = pkg("git", "x", "git@github.com:getsentry/sentry-mcp.git");
+        let c = class_of(&g, None, &[]);
+        assert_eq!(c.class, Class::VendorPublished);
+        assert_eq!(c.evidence, ["[vendor] repo_owners: github.com/getsentry"]);
+        // A repository field alone does not make an npm package the vendor's.
+        let doc = json!({"repository": "github:stripe/agent-toolkit"});
+        let c = class_of(&pkg("npm", "stripe-mcp-unofficial", ""), Some(&doc), &[]);
+        assert_eq!(c.class, Class::CommunityUnknown);
+    }
+
+    #[test]
+    fn internal_scope() {
+        let c = class_of(&pkg("npm", "@acme/tools-mcp", ""), None, &[]);
+        assert_eq!(c.class, Class::Internal);
+        assert_eq!(c.evidence, ["[internal] npm_scopes: @acme"]);
+    }
+
+    #[test]
+    fn established_needs_every_threshold_known() {
+        let p = pkg("npm", "some-community-mcp", "");
+        let good = [sig("package-age", "400 days"), sig("versions", "12")];
+        let c = class_of(&p, None, &good);
+        assert_eq!(c.class, Class::CommunityEstablished, "{c:?}");
+        assert!(c.evidence.contains(&"versions 12 ≥ 10".to_string()));
+        let young = [sig("package-age", "20 days"), sig("versions", "12")];
+        assert_eq!(class_of(&p, None, &young).class, Class::CommunityUnknown);
+        let unknown = [
+            Signal::new(
+                "package-age",
+                "not supplied by the registry",
+                Status::Unknown,
+            ),
+            sig("versions", "12"),
+        ];
+        let c = class_of(&p, None, &unknown);
+        assert_eq!(c.class, Class::CommunityUnknown);
+        assert!(c.evidence.iter().any(|e| e.contains("unknown")), "{c:?}");
+        // Local directories have no registry record.
+        let c = class_of(&pkg("local", "dir", "/tmp/x"), None, &good);
+        assert_eq!(c.class, Class::CommunityUnknown);
+    }
 }

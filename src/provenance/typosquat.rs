@@ -127,6 +127,10 @@ fn split_scope(name: &str) -> (Option<&str>, &str) {
 fn compare(name: &str, target: &str) -> Option<String> {
     let (ns, np) = split_scope(name);
     let (ts, tp) = split_scope(target);
+    if ns.is_some() && ns == ts {
+        // One scope, one owner: a scope cannot squat itself.
+        return None;
+    }
     match (ns, ts) {
         (Some(ns), Some(ts)) if np == tp && ns != ts => {
             let d = distance(ns, ts);
@@ -267,6 +271,8 @@ mod tests {
         assert_eq!(hit("npm", "mcpx"), None);
         // PyPI normalises separators: the same project, not a look-alike.
         assert_eq!(hit("pypi", "mcp-server-fetch"), None);
+        // Neighbours inside one scope share an owner.
+        assert_eq!(hit("npm", "@modelcontextprotocol/server-memorys"), None);
         // Other ecosystems are not checked.
         assert_eq!(hit("git", "expresss"), None);
     }
