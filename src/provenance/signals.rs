@@ -276,10 +276,29 @@ fn npm(doc: &Value, name: &str, version: &str, now: i64) -> Vec<Signal> {
         None => Signal::unknown("maintainers"),
     });
     // Ages.
-    let created = time.and_then(|t| t.get("created")).and_then(Value::as_str);
-    out.push(match created.and_then(|c| age_days(c, now)) {
-        Some(d) if d < YOUNG_PACKAGE_DAYS => Signal::new("package-age", days(d), Status::Warn),
-        Some(d) => Signal::new("package-age", days(d), Status::Ok),
+    // `time.created`, else the first release's publication time (mirrors drop `created`).
+    let created = time
+        .and_then(|t| t.get("created"))
+        .and_then(Value::as_str)
+        .and_then(|c| age_days(c, now))
+        .map(|d| (d, ""))
+        .or_else(|| {
+            let first = time?
+                .iter()
+                .filter(|(k, _)| k.as_str() != "modified")
+                .filter_map(|(_, v)| parse_time(v.as_str()?))
+                .min()?;
+            Some(((now - first).div_euclid(DAY), " (since the first release)"))
+        });
+    out.push(match created {
+        Some((d, how)) => {
+            let status = if d < YOUNG_PACKAGE_DAYS {
+                Status::Warn
+            } else {
+                Status::Ok
+            };
+            Signal::new("package-age", format!("{}{how}", days(d)), status)
+        }
         None => Signal::unknown("package-age"),
     });
     let this_time = time
@@ -646,14 +665,37 @@ fn pypi(doc: &Value, version: &str, now: i64) -> Vec<Signal> {
 /// The source repository a PyPI project links (first project URL on a known forge).
 pub fn pypi_repository(doc: &Value) -> Option<String> {
     let info = doc.get("info")?;
-    let mut candidates: Vec<&str> = info
+    // Source-like labels first; issue trackers and documentation last.
+    let mut labelled: Vec<(u8, &str)> = info
         .get("project_urls")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .filter_map(|(_, v)| v.as_str())
+        .filter_map(|(k, v)| {
+            let k = k.to_lowercase();
+            let rank = if ["source", "repo", "code", "github", "git"]
+                .iter()
+                .any(|w| k.contains(w))
+            {
+                0
+            } else if ["issue", "bug", "doc", "changelog", "tracker"]
+                .iter()
+                .any(|w| k.contains(w))
+            {
+                2
+            } else {
+                1
+            };
+            Some((rank, v.as_str()?))
+        })
         .collect();
-    candidates.extend(info.get("home_page").and_then(Value::as_str));
+    labelled.extend(
+        info.get("home_page")
+            .and_then(Value::as_str)
+            .map(|h| (1, h)),
+    );
+    labelled.sort_by_key(|(rank, _)| *rank);
+    let candidates = labelled.into_iter().map(|(_, u)| u);
     candidates
         .into_iter()
         .find(|u| {
@@ -736,5 +778,109 @@ mod tests {
             repo_owner("https://GitHub.com/Stripe/x").as_deref(),
             Some("github.com/stripe")
         );
+    }
+
+    fn pkg(ecosystem: &str, name: &str, version: &str) -> PackageInfo {
+        PackageInfo {
+            ecosystem: ecosystem.into(),
+            name: name.into(),
+            version: version.into(),
+            spec: String::new(),
+            source: String::new(),
+            digest: String::new(),
+            verified: true,
+            pinned: true,
+            moving: false,
+            commit: None,
+            artifact: String::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    fn get<'a>(signals: &'a [Signal], name: &str) -> (&'a str, Status) {
+        let s = signals
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no {name} in {signals:?}"));
+        (s.value.as_str(), s.status)
+    }
+
+    const NOW: i64 = 1_700_000_000; // 2023-11-14
+
+    #[test]
+    fn npm_mirror_times_and_major_jump() {
+        let doc = serde_json::json!({
+            "versions": {"1.0.0": {}, "3.0.0": {}},
+            "time": {"modified": "2023-11-01T00:00:00Z", "1.0.0": "2023-01-01T00:00:00Z",
+                     "3.0.0": "2023-11-10T00:00:00Z"}
+        });
+        let s = collect(&pkg("npm", "x", "3.0.0"), Some(&doc), NOW);
+        assert_eq!(
+            get(&s, "package-age"),
+            ("317 days (since the first release)", Status::Ok)
+        );
+        assert_eq!(get(&s, "version-age"), ("4 days", Status::Warn));
+        assert_eq!(get(&s, "version-jump"), ("1.x → 3.x", Status::Warn));
+        assert_eq!(get(&s, "release-gap"), ("313 days after 1.0.0", Status::Ok));
+        assert_eq!(get(&s, "deprecated").1, Status::Unknown);
+    }
+
+    #[test]
+    fn pypi_this_version_yanked_and_no_document() {
+        let doc = serde_json::json!({
+            "info": {"version": "2.0"},
+            "releases": {"2.0": [{"yanked": true, "yanked_reason": "credential stealer",
+                                   "upload_time_iso_8601": "2023-11-13T00:00:00Z"}]}
+        });
+        let s = collect(&pkg("pypi", "x", "2.0"), Some(&doc), NOW);
+        assert_eq!(
+            get(&s, "yanked"),
+            ("this version is yanked: credential stealer", Status::Bad)
+        );
+        assert_eq!(get(&s, "version-age"), ("1 day", Status::Warn));
+        assert_eq!(get(&s, "package-age").1, Status::Warn);
+        assert_eq!(get(&s, "versions"), ("1", Status::Warn));
+        assert_eq!(get(&s, "vulnerabilities").1, Status::Unknown);
+        assert_eq!(get(&s, "ownership").1, Status::Unknown);
+        let s = collect(&pkg("pypi", "x", "2.0"), None, NOW);
+        assert_eq!(get(&s, "registry-metadata").1, Status::Unknown);
+    }
+
+    #[test]
+    fn git_and_remote() {
+        let mut p = pkg("git", "repo", "v1.2");
+        p.source = "https://github.com/Owner/repo.git".into();
+        p.spec = "git+https://github.com/Owner/repo.git#v1.2".into();
+        p.commit = Some("0123456789abcdef0123456789abcdef01234567".into());
+        let s = collect(&p, None, NOW);
+        assert_eq!(get(&s, "host"), ("github.com", Status::Ok));
+        assert_eq!(get(&s, "owner"), ("owner", Status::Ok));
+        assert_eq!(get(&s, "ref-kind"), ("tag", Status::Ok));
+        p.spec = "git+https://github.com/Owner/repo.git#0123456789ab".into();
+        assert_eq!(
+            get(&collect(&p, None, NOW), "ref-kind"),
+            ("commit", Status::Ok)
+        );
+        p.moving = true;
+        p.pinned = false;
+        p.spec = "git+https://github.com/Owner/repo.git#main".into();
+        assert_eq!(
+            get(&collect(&p, None, NOW), "ref-kind"),
+            ("branch", Status::Warn)
+        );
+        p.source = "https://git.example.org/o/r".into();
+        assert_eq!(
+            get(&collect(&p, None, NOW), "host"),
+            ("git.example.org (not a known forge)", Status::Warn)
+        );
+        let mut r = pkg("remote", "x", "");
+        r.source = "https://mcp.example.com/sse".into();
+        assert_eq!(
+            get(&collect(&r, None, NOW), "host"),
+            ("mcp.example.com", Status::Ok)
+        );
+        let mut d = pkg("docker", "mcp/fetch", "latest");
+        d.digest = String::new();
+        assert_eq!(get(&collect(&d, None, NOW), "image-digest").1, Status::Warn);
     }
 }
