@@ -33,7 +33,13 @@ pub fn popular(ecosystem: &str) -> &'static HashSet<String> {
     static NONE: OnceLock<HashSet<String>> = OnceLock::new();
     match ecosystem {
         "npm" => NPM.get_or_init(|| load(NPM_POPULAR)),
-        "pypi" => PYPI.get_or_init(|| load(PYPI_POPULAR)),
+        // PEP 503 names, as the fetch reports them.
+        "pypi" => PYPI.get_or_init(|| {
+            load(PYPI_POPULAR)
+                .iter()
+                .map(|n| crate::spec::normalize_pypi_name(n))
+                .collect()
+        }),
         _ => NONE.get_or_init(HashSet::new),
     }
 }
@@ -50,10 +56,16 @@ pub struct Hit {
 
 impl Hit {
     pub fn finding(&self, name: &str) -> Finding {
+        // A moved scope is often an honest fork; a one-character difference rarely is.
+        let severity = if self.reason.starts_with("scope @") {
+            Severity::Medium
+        } else {
+            Severity::High
+        };
         Finding::new(
             RULE,
             Category::Provenance,
-            Severity::High,
+            severity,
             "",
             format!(
                 "package name {name} looks like {} ({}): did you mean {}?",
@@ -143,6 +155,9 @@ fn compare(name: &str, target: &str) -> Option<String> {
         (None, Some(ts)) if np.len() >= 8 && (np == tp || np == format!("{ts}-{tp}")) => {
             return Some(format!("scope @{ts} dropped"));
         }
+        (Some(ns), None) if np.len() >= 8 && np == tp => {
+            return Some(format!("scope @{ns} added"));
+        }
         _ => {}
     }
     if strip_separators(name) == strip_separators(target) {
@@ -188,6 +203,11 @@ pub fn check(ecosystem: &str, name: &str, rules: &Rules) -> Option<Hit> {
         let Some(reason) = compare(&name, target) else {
             continue;
         };
+        // A scoped copy of a popular name is usually a fork or types package (`@types/node`);
+        // only known MCP servers are checked for that.
+        if !known_mcp && reason.ends_with(" added") {
+            continue;
+        }
         // Known MCP names first, then the plainer confusions, then the smaller edit.
         let rank = u8::from(!known_mcp) * 10
             + if reason.starts_with("edit distance 2") {
@@ -249,6 +269,16 @@ mod tests {
         assert_eq!(h.reason, "separator confusion");
         let h = hit("npm", "server-filesystem").expect("hit");
         assert_eq!(h.target, "@modelcontextprotocol/server-filesystem");
+        let h2 = hit("npm", "@someone/firecrawl-mcp").expect("hit");
+        assert_eq!(h2.target, "firecrawl-mcp");
+        assert_eq!(
+            h2.finding("@someone/firecrawl-mcp").severity,
+            Severity::Medium
+        );
+        assert_eq!(
+            hit("pypi", "typingextensions").expect("hit").reason,
+            "separator confusion"
+        );
         let f = h.finding("server-filesystem");
         assert_eq!(f.rule, RULE);
         assert_eq!(
@@ -271,6 +301,9 @@ mod tests {
         assert_eq!(hit("npm", "mcpx"), None);
         // PyPI normalises separators: the same project, not a look-alike.
         assert_eq!(hit("pypi", "mcp-server-fetch"), None);
+        // Scoped copies of popular names are forks or types, not squats.
+        assert_eq!(hit("npm", "@types/express"), None);
+        assert_eq!(hit("pypi", "typing-extensions"), None);
         // Neighbours inside one scope share an owner.
         assert_eq!(hit("npm", "@modelcontextprotocol/server-memorys"), None);
         // Other ecosystems are not checked.
