@@ -105,6 +105,8 @@ fn npm_signals_and_mcp_org_class() {
         }}),
     );
     let r = scan(cache.path(), &reg, &format!("npm:{name}@10.0.0"));
+    // Provenance reads the packument the fetch used: it is asked for once.
+    assert_eq!(reg.hits("/@modelcontextprotocol%2fserver-demo"), 1);
     let p = &r["provenance"];
     assert_eq!(p["class"], "mcp-org", "{p}");
     assert!(p["evidence"][0]
