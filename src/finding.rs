@@ -43,6 +43,8 @@ pub enum Category {
     Archive,
     Unpinned,
     Secret,
+    /// Who published the package: typosquatting look-alikes (`provenance.typosquat`).
+    Provenance,
 }
 
 impl Category {
@@ -63,6 +65,7 @@ impl Category {
             Category::Archive => "archive",
             Category::Unpinned => "unpinned",
             Category::Secret => "secret",
+            Category::Provenance => "provenance",
         }
     }
 }

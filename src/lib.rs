@@ -8,6 +8,7 @@ pub mod archive;
 pub mod cli;
 pub mod fetch;
 pub mod finding;
+pub mod provenance;
 pub mod report;
 pub mod risk;
 pub mod scan;

@@ -90,6 +90,7 @@ fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
     if let Some(v) = args.max_ratio.or(settings.limits.max_ratio) {
         opts.limits.max_ratio = v.max(1);
     }
+    opts.internal_scopes = settings.provenance.internal_scopes;
     Ok(opts)
 }
 

@@ -80,6 +80,8 @@ struct Signals {
     unpinned: f64,
     moving: f64,
     unverified: f64,
+    community_unknown: f64,
+    community_established: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -312,6 +314,22 @@ pub fn assess(report: &Report) -> Risk {
             false,
             "the spec has no exact version".into(),
         ));
+    }
+    // A local folder has no publisher to weigh.
+    let published = matches!(p.ecosystem.as_str(), "npm" | "pypi" | "git");
+    match report.provenance.class.as_str() {
+        _ if !published => {}
+        "community-unknown" => reasons.push((
+            w.signals.community_unknown,
+            false,
+            "provenance: community-unknown (no official, vendor or established-project rule matched)".into(),
+        )),
+        "community-established" => reasons.push((
+            w.signals.community_established,
+            false,
+            "provenance: community-established".into(),
+        )),
+        _ => {}
     }
     if !p.verified && p.ecosystem == "remote" {
         reasons.push((

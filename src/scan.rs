@@ -12,6 +12,8 @@ pub enum ScanError {
     Spec(#[from] SpecError),
     #[error("{0}")]
     Fetch(#[from] FetchError),
+    #[error("{0}")]
+    Provenance(#[from] crate::provenance::ProvenanceError),
 }
 
 /// Scan one spec as typed by the user.
@@ -27,21 +29,37 @@ pub async fn scan_spec(
     spec_text: &str,
     start: Instant,
 ) -> Result<Report, ScanError> {
-    let fetched = fetcher.fetch(spec, spec_text).await?;
+    let mut fetched = fetcher.fetch(spec, spec_text).await?;
     let limits = fetcher.options().limits;
+    let rules = crate::provenance::Rules::embedded()?
+        .with_internal_scopes(&fetcher.options().internal_scopes);
+    // The registry document the fetch used: provenance reads it, nothing asks again.
+    let metadata = fetched.metadata.take();
     // Decompression and analysis are CPU work: keep them off the async workers.
-    let (package, unpacked, analysis) = tokio::task::spawn_blocking(move || {
-        fetched.unpack(&limits).map(|(package, unpacked)| {
+    let (package, unpacked, analysis, provenance) = tokio::task::spawn_blocking(move || {
+        let (provenance, squats) = crate::provenance::assess(
+            &fetched.package,
+            metadata.as_ref(),
+            &rules,
+            crate::provenance::now(),
+        );
+        fetched.unpack(&limits).map(|(package, mut unpacked)| {
+            // Look-alike names are findings like the archive's own.
+            unpacked.findings.extend(squats);
             let analysis = crate::analyze::analyze(&unpacked.tree);
-            (package, unpacked, analysis)
+            (package, unpacked, analysis, provenance)
         })
     })
     .await
     .map_err(|e| FetchError::Setup(format!("analysis thread failed: {e}")))??;
-    Ok(Report::new(
+    let mut report = Report::new(
         package,
         &unpacked,
         analysis,
         start.elapsed().as_millis() as u64,
-    ))
+    );
+    report.provenance = provenance;
+    // Provenance is one of the risk's inputs.
+    report.risk = crate::risk::assess(&report);
+    Ok(report)
 }

@@ -17,6 +17,9 @@
 //! max_file = "64MiB"
 //! max_entries = 100000
 //! max_ratio = 200
+//!
+//! [provenance]
+//! internal_scopes = ["@acme"]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -32,6 +35,16 @@ pub struct Settings {
     pub fetch: FetchSettings,
     #[serde(default)]
     pub limits: LimitSettings,
+    #[serde(default)]
+    pub provenance: ProvenanceSettings,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceSettings {
+    /// npm scopes the organisation owns: their packages classify as `internal`.
+    #[serde(default)]
+    pub internal_scopes: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

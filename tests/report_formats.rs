@@ -4,6 +4,7 @@
 use mcpvet::analyze::SurfaceKind;
 use mcpvet::fetch::PackageInfo;
 use mcpvet::finding::{Category, Finding, Severity};
+use mcpvet::provenance::{Provenance, Signal, Status};
 use mcpvet::report::text::Style;
 use mcpvet::report::{
     markdown, sarif, text, Capabilities, FileEntry, HostEntry, Report, Stats, ToolEntry, ToolInfo,
@@ -133,6 +134,19 @@ fn fixture() -> Report {
             hash: "feedface".into(),
         }],
         risk: mcpvet::risk::Risk::default(),
+        provenance: Provenance {
+            class: "community-unknown".into(),
+            evidence: vec!["no owner rule matched | and a `threshold` fails".into()],
+            signals: vec![
+                Signal::new("publisher", "evil\x1b[31m|user", Status::Ok),
+                Signal::new("version-age", "2 days", Status::Warn),
+                Signal::new(
+                    "maintainers",
+                    "not supplied by the registry",
+                    Status::Unknown,
+                ),
+            ],
+        },
         stats: Stats {
             files: 2,
             bytes: 21_292,

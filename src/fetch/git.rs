@@ -304,6 +304,7 @@ async fn fetch_once(
             notes,
         },
         artifact: Artifact::Unpacked(unpacked),
+        metadata: None,
     })
 }
 

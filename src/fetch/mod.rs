@@ -136,6 +136,8 @@ pub struct FetchOptions {
     pub limits: Limits,
     pub git_program: PathBuf,
     pub git_timeout: Duration,
+    /// Not used to fetch: npm scopes the organisation owns, classed `internal` by provenance.
+    pub internal_scopes: Vec<String>,
 }
 
 impl Default for FetchOptions {
@@ -151,6 +153,7 @@ impl Default for FetchOptions {
             limits: Limits::default(),
             git_program: PathBuf::from("git"),
             git_timeout: Duration::from_secs(300),
+            internal_scopes: Vec::new(),
         }
     }
 }
@@ -197,6 +200,9 @@ pub enum Artifact {
 pub struct Fetched {
     pub package: PackageInfo,
     pub artifact: Artifact,
+    /// The registry document the fetch used (npm packument, PyPI project JSON), kept for
+    /// provenance so nothing is asked twice.
+    pub metadata: Option<serde_json::Value>,
 }
 
 impl Fetched {
@@ -255,6 +261,7 @@ impl Fetcher {
                     ],
                 },
                 artifact: Artifact::Nothing,
+                metadata: None,
             }),
             Spec::Remote { url } => Ok(Fetched {
                 package: PackageInfo {
@@ -272,6 +279,7 @@ impl Fetcher {
                     notes: vec!["remote server: its code runs elsewhere and cannot be fetched; only its endpoint is reviewed".into()],
                 },
                 artifact: Artifact::Nothing,
+                metadata: None,
             }),
         }
     }
@@ -323,6 +331,7 @@ impl Fetcher {
             return Ok(Fetched {
                 package,
                 artifact: Artifact::Unpacked(unpacked),
+                metadata: None,
             });
         }
         let meta = std::fs::metadata(path).map_err(io_err)?;
@@ -349,6 +358,7 @@ impl Fetcher {
         .into();
         Ok(Fetched {
             package,
+            metadata: None,
             artifact: Artifact::Archive {
                 bytes,
                 format: Some(format),

@@ -161,6 +161,7 @@ pub async fn fetch(
             artifact: artifact_name,
             notes,
         },
+        metadata: Some(doc),
         artifact: Artifact::Archive {
             bytes,
             format: Some(Format::TarGz),

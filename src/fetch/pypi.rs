@@ -236,6 +236,7 @@ pub async fn fetch(
             artifact: filename,
             notes,
         },
+        metadata: Some(doc),
         artifact: Artifact::Archive {
             bytes,
             format: Some(format),

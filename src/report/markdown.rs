@@ -275,6 +275,35 @@ pub fn render(r: &Report) -> String {
         o.push('\n');
     }
 
+    let prov = &r.provenance;
+    if !prov.class.is_empty() {
+        let _ = writeln!(o, "### Provenance: {}\n", code(&prov.class, false));
+        for e in &prov.evidence {
+            let _ = writeln!(o, "- {}", text(e));
+        }
+        let (unknown, known): (Vec<_>, Vec<_>) = prov
+            .signals
+            .iter()
+            .partition(|s| s.status == crate::provenance::Status::Unknown);
+        if !known.is_empty() {
+            o.push_str("\n| signal | value | status |\n|---|---|---|\n");
+            for sig in known {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    code(&sig.name, true),
+                    code(&sig.value, true),
+                    sig.status.as_str()
+                );
+            }
+        }
+        if !unknown.is_empty() {
+            let names: Vec<String> = unknown.iter().map(|s| code(&s.name, false)).collect();
+            let _ = writeln!(o, "\nNot supplied by the registry: {}", names.join(", "));
+        }
+        o.push('\n');
+    }
+
     if !r.tools.is_empty() {
         o.push_str("### Tools\n\n| name | kind | findings | location |\n|---|---|---:|---|\n");
         for t in &r.tools {

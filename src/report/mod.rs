@@ -172,6 +172,8 @@ pub struct Report {
     pub capabilities: Capabilities,
     pub tools: Vec<ToolEntry>,
     pub risk: crate::risk::Risk,
+    /// Who published it and how it classifies (DESIGN §4); filled by `scan`.
+    pub provenance: crate::provenance::Provenance,
     pub stats: Stats,
 }
 
@@ -281,6 +283,7 @@ impl Report {
             capabilities,
             tools,
             risk: crate::risk::Risk::default(),
+            provenance: Default::default(),
         };
         report.risk = crate::risk::assess(&report);
         report

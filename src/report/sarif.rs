@@ -95,6 +95,10 @@ const BUILTIN_RULES: &[(&str, &str)] = &[
     ),
     ("js.env.whole", "reads the whole environment"),
     ("js.env.object", "passes the whole environment on"),
+    (
+        "provenance.typosquat",
+        "package name imitates a popular or known MCP package",
+    ),
 ];
 
 /// A one-line description of a rule, from whichever table defines it.
@@ -353,6 +357,7 @@ mod tests {
             Some("outbound HTTP request")
         );
         assert!(rule_description("archive.path-traversal").is_some());
+        assert!(rule_description("provenance.typosquat").is_some());
         assert!(rule_description("nope.nope").is_none());
     }
 }

@@ -258,6 +258,36 @@ pub fn render(r: &Report, style: Style) -> String {
         }
     }
 
+    let prov = &r.provenance;
+    if !prov.class.is_empty() {
+        let _ = writeln!(
+            o,
+            "  {} {}",
+            style.heading("provenance"),
+            esc(&prov.class, false)
+        );
+        for e in &prov.evidence {
+            let _ = writeln!(o, "    {}", esc(e, false));
+        }
+        let mut unknown = Vec::new();
+        for sig in &prov.signals {
+            if sig.status == crate::provenance::Status::Unknown {
+                unknown.push(esc(&sig.name, false));
+                continue;
+            }
+            let _ = writeln!(
+                o,
+                "    {:<20} {:<7} {}",
+                esc(&sig.name, false),
+                sig.status.as_str(),
+                esc(&sig.value, false)
+            );
+        }
+        if !unknown.is_empty() {
+            let _ = writeln!(o, "    {:<20} {}", "not supplied", unknown.join(", "));
+        }
+    }
+
     if !r.tools.is_empty() {
         let _ = writeln!(o, "  {} ({})", style.heading("tools"), r.tools.len());
         let width = r
