@@ -120,7 +120,8 @@ pub struct FetchArgs {
     #[arg(long, value_name = "N")]
     pub max_ratio: Option<u64>,
 
-    /// Settings file [env: MCPVET_CONFIG; default: <config dir>/mcpvet/config.toml].
+    /// Settings file [env: MCPVET_CONFIG; default: <config dir>/mcpvet/config.toml]. (`--config`
+    /// names an MCP client config to scan.)
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub settings: Option<PathBuf>,
 }

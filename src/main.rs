@@ -32,7 +32,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 }
 
 fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
-    let settings_path = args.config.clone().or_else(Settings::default_path);
+    let settings_path = args.settings.clone().or_else(Settings::default_path);
     let settings = match &settings_path {
         Some(p) => Settings::load(p)?,
         None => Settings::default(),
