@@ -135,6 +135,8 @@ pub struct ServerEntry {
     /// Why no spec could be derived.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spec_error: Option<String>,
+    /// Config-level findings for this server.
+    pub findings: Vec<Finding>,
 }
 
 fn ser_spec<S: serde::Serializer>(spec: &Option<Spec>, s: S) -> Result<S::Ok, S::Error> {
@@ -185,7 +187,6 @@ pub struct ConfigFile {
     pub client: Client,
     pub path: String,
     pub servers: Vec<ServerEntry>,
-    pub findings: Vec<Finding>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -254,16 +255,14 @@ pub fn load_text(text: &str, path: &str, client: Client) -> Result<ConfigFile, C
             "the top level is not an object (expected {\"mcpServers\": …} or similar)".into(),
         ));
     }
-    let servers = parse::servers(&root, client, path, text);
-    let mut all = Vec::new();
-    for s in &servers {
-        all.extend(findings::server_findings(s, text));
+    let mut servers = parse::servers(&root, client, path, text);
+    for s in &mut servers {
+        s.findings = findings::server_findings(s, text);
     }
     Ok(ConfigFile {
         client,
         path: path.to_string(),
         servers,
-        findings: all,
     })
 }
 

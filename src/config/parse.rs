@@ -267,6 +267,7 @@ pub fn servers(root: &Value, client: Client, file: &str, text: &str) -> Vec<Serv
                 line,
                 spec: None,
                 spec_error: None,
+                findings: Vec::new(),
             };
             entry.derive_spec();
             out.push(entry);
