@@ -56,13 +56,28 @@ fn base(
     f
 }
 
-/// Every config-level finding for one server.
-pub fn server_findings(s: &ServerEntry, text: &str) -> Vec<Finding> {
+/// Every config-level finding for one server. Credentials found in its arguments or URL are
+/// replaced there by their redacted form first, so no later message or listing shows them.
+pub fn server_findings(s: &mut ServerEntry, text: &str) -> Vec<Finding> {
+    let mut found = Vec::new();
+    let raw = secrets_of(s, text, &mut found);
+    for (secret, redacted) in &raw {
+        for a in &mut s.args {
+            if a.contains(secret.as_str()) {
+                *a = a.replace(secret.as_str(), redacted);
+            }
+        }
+        if let Some(u) = &mut s.url {
+            if u.contains(secret.as_str()) {
+                *u = u.replace(secret.as_str(), redacted);
+            }
+        }
+    }
     let mut out = Vec::new();
     unpinned(s, &mut out);
     exec(s, text, &mut out);
     endpoints(s, text, &mut out);
-    secrets_of(s, text, &mut out);
+    out.extend(found);
     out
 }
 
@@ -345,7 +360,9 @@ fn endpoints(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
     }
 }
 
-fn secrets_of(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
+/// Secret findings; returns the (raw, redacted) pairs found.
+fn secrets_of(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) -> Vec<(String, String)> {
+    let mut raw = Vec::new();
     let mut values: Vec<(String, Option<&str>, &str)> = Vec::new();
     for (k, v) in &s.env {
         values.push((format!("env.{k}"), Some(k), v));
@@ -375,6 +392,7 @@ fn secrets_of(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
                 let (k, v) = (k.to_string(), v.to_string());
                 for hit in secrets::find(Some(&k), &v) {
                     out.push(secret_finding(s, text, &format!("url?{k}"), &v, &hit));
+                    raw.push((hit.raw.clone(), hit.redacted.clone()));
                 }
             }
         }
@@ -382,8 +400,10 @@ fn secrets_of(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
     for (field, key, v) in values {
         for hit in secrets::find(key, v) {
             out.push(secret_finding(s, text, &field, v, &hit));
+            raw.push((hit.raw.clone(), hit.redacted.clone()));
         }
     }
+    raw
 }
 
 fn secret_finding(

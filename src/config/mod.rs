@@ -258,6 +258,17 @@ pub fn load_text(text: &str, path: &str, client: Client) -> Result<ConfigFile, C
     let mut servers = parse::servers(&root, client, path, text);
     for s in &mut servers {
         s.findings = findings::server_findings(s, text);
+        if s.findings
+            .iter()
+            .any(|f| f.category == crate::finding::Category::Secret)
+        {
+            // The arguments may have been redacted: the spec follows what is shown.
+            let (spec, err) = (s.spec.take(), s.spec_error.take());
+            s.derive_spec();
+            if s.spec.is_none() {
+                (s.spec, s.spec_error) = (spec, err);
+            }
+        }
     }
     Ok(ConfigFile {
         client,

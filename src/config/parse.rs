@@ -22,6 +22,9 @@ pub fn strip_jsonc(text: &str) -> String {
     let mut in_str = false;
     // Position of a comma not yet followed by a significant byte.
     let mut pending_comma: Option<usize> = None;
+    // The last significant byte outside comments: a comma right after `{`, `[` or `,` is an
+    // error to report, not a trailing comma.
+    let mut last: u8 = 0;
     while i < b.len() {
         let c = b[i];
         if in_str {
@@ -37,6 +40,7 @@ pub fn strip_jsonc(text: &str) -> String {
             b'"' => {
                 pending_comma = None;
                 in_str = true;
+                last = c;
             }
             b'/' if b.get(i + 1) == Some(&b'/') => {
                 while i < b.len() && b[i] != b'\n' {
@@ -71,14 +75,21 @@ pub fn strip_jsonc(text: &str) -> String {
                 i = j;
                 continue;
             }
-            b',' => pending_comma = Some(i),
+            b',' => {
+                pending_comma = (!matches!(last, b'{' | b'[' | b',')).then_some(i);
+                last = c;
+            }
             b'}' | b']' => {
                 if let Some(p) = pending_comma.take() {
                     out[p] = b' ';
                 }
+                last = c;
             }
             c if c.is_ascii_whitespace() => {}
-            _ => pending_comma = None,
+            _ => {
+                pending_comma = None;
+                last = c;
+            }
         }
         i += 1;
     }
@@ -273,6 +284,8 @@ pub fn servers(root: &Value, client: Client, file: &str, text: &str) -> Vec<Serv
             out.push(entry);
         }
     }
+    // serde_json maps are sorted by key: report servers in file order where lines are known.
+    out.sort_by_key(|s| s.line.unwrap_or(u32::MAX));
     out
 }
 
@@ -338,6 +351,15 @@ mod tests {
         let v: Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["a"], "x // not a comment");
         assert_eq!(v["b"], serde_json::json!([1, 2]));
+    }
+
+    #[test]
+    fn only_trailing_commas_are_dropped() {
+        assert!(parse_json("{,}").is_err());
+        assert!(parse_json("[1,,]").is_err());
+        assert!(parse_json("[,]").is_err());
+        assert!(parse_json("[1, /* c */ ,]").is_err());
+        assert!(parse_json("[1, // c\n]").is_ok());
     }
 
     #[test]

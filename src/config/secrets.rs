@@ -14,6 +14,8 @@ pub struct SecretHit {
     pub label: &'static str,
     /// `ghp_…7f3a`: the known prefix (if any) and the last four characters.
     pub redacted: String,
+    /// The credential as written: only for replacing it by `redacted`, never for output.
+    pub raw: String,
 }
 
 struct Shape {
@@ -233,6 +235,7 @@ pub fn find(key: Option<&str>, value: &str) -> Vec<SecretHit> {
                 kind: shape.kind,
                 label: shape.label,
                 redacted: redact(text, shape.prefix),
+                raw: text.to_string(),
             });
         }
     }
@@ -257,6 +260,7 @@ pub fn find(key: Option<&str>, value: &str) -> Vec<SecretHit> {
                 kind: "aws-secret-key",
                 label: "AWS secret access key",
                 redacted: redact(v, 0),
+                raw: v.to_string(),
             });
             return out;
         }
@@ -268,6 +272,7 @@ pub fn find(key: Option<&str>, value: &str) -> Vec<SecretHit> {
             kind: "generic",
             label: "credential",
             redacted: redact(v, 0),
+            raw: v.to_string(),
         });
     }
     out
