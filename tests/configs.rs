@@ -349,6 +349,20 @@ fn endpoint_shapes() {
         rules(&url("https://mcp.corp.internal/sse")),
         ["config.endpoint.internal"]
     );
+    let s = url("https://bot:hunter2-Zq8xW3@mcp.vendor.com/mcp");
+    assert_eq!(rules(&s), ["config.secret.url-password"]);
+    assert!(
+        !s.url.as_deref().unwrap().contains("hunter2"),
+        "{:?}",
+        s.url
+    );
+    let r = url("https://bot:${env:PW}@mcp.vendor.com/mcp");
+    // (The placeholder ends the URL for the endpoint scanner: only the secret rule matters.)
+    assert!(
+        !rules(&r).iter().any(|r| r.starts_with("config.secret")),
+        "{:?}",
+        r.findings
+    );
     assert!(rules(&url("http://localhost:3000/mcp")).is_empty());
     assert!(rules(&url("https://mcp.vendor.com/mcp")).is_empty());
     let s = cmd(

@@ -360,6 +360,25 @@ fn endpoints(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
     }
 }
 
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Secret findings; returns the (raw, redacted) pairs found.
 fn secrets_of(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) -> Vec<(String, String)> {
     let mut raw = Vec::new();
@@ -386,8 +405,19 @@ fn secrets_of(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) -> Vec<(Strin
         values.push((format!("args[{i}]"), key, val));
     }
     if let Some(u) = &s.url {
-        // Tokens in a query string (`?api_key=…`).
+        // Tokens in a query string (`?api_key=…`), a password in the URL.
         if let Ok(parsed) = url::Url::parse(u) {
+            let password = parsed.password().map(percent_decode);
+            if let Some(pw) = password.filter(|p| !secrets::is_reference(p) && !p.contains("${")) {
+                let hit = secrets::SecretHit {
+                    kind: "url-password",
+                    label: "password",
+                    redacted: secrets::redact(&pw, 0),
+                    raw: pw.clone(),
+                };
+                out.push(secret_finding(s, text, "url", &pw, &hit));
+                raw.push((format!(":{pw}@"), format!(":{}@", hit.redacted)));
+            }
             for (k, v) in parsed.query_pairs() {
                 let (k, v) = (k.to_string(), v.to_string());
                 for hit in secrets::find(Some(&k), &v) {

@@ -235,7 +235,8 @@ fn read_capped(path: &Path) -> Result<String, ConfigError> {
     if bytes.len() as u64 > parse::MAX_CONFIG_BYTES {
         let size = std::fs::metadata(path)
             .map(|m| m.len())
-            .unwrap_or(bytes.len() as u64);
+            .unwrap_or(0)
+            .max(bytes.len() as u64);
         return Err(ConfigError::TooLarge(size));
     }
     let text = String::from_utf8(bytes).map_err(|_| ConfigError::NotUtf8)?;
