@@ -16,7 +16,7 @@ use crate::analyze::hosts::{endpoint_finding, endpoints_in};
 use crate::finding::{Category, Finding, Severity};
 use crate::spec::{is_commit_id, Spec};
 
-use super::parse::find_value_line;
+use super::parse::Source;
 use super::{secrets, ServerEntry};
 
 /// True when a spec names one artifact for good: an exact version, a commit, a version-shaped
@@ -58,7 +58,7 @@ fn base(
 
 /// Every config-level finding for one server. Credentials found in its arguments or URL are
 /// replaced there by their redacted form first, so no later message or listing shows them.
-pub fn server_findings(s: &mut ServerEntry, text: &str) -> Vec<Finding> {
+pub fn server_findings(s: &mut ServerEntry, text: &Source) -> Vec<Finding> {
     let mut found = Vec::new();
     let raw = secrets_of(s, text, &mut found);
     for (secret, redacted) in &raw {
@@ -178,7 +178,7 @@ fn chains(script: &str) -> bool {
     script.contains('|') || script.contains("&&") || script.contains(';') || script.contains('&')
 }
 
-fn exec(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
+fn exec(s: &ServerEntry, text: &Source, out: &mut Vec<Finding>) {
     let Some(command) = &s.command else { return };
     let prog = program(command);
     let args = &s.args;
@@ -187,7 +187,7 @@ fn exec(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
     let shown = crate::util::escape_for_terminal(&s.launch(), false);
     let mut push = |rule: &str, severity: Severity, msg: String, script: &str| {
         let mut f = base(s, rule, Category::Exec, severity, msg).with("command", s.launch());
-        if let Some(l) = find_value_line(text, s.line, script) {
+        if let Some(l) = text.find_value_line(s.line, script) {
             f.line = Some(l);
         }
         out.push(f);
@@ -322,7 +322,7 @@ fn is_interpreter(p: &str) -> bool {
     )
 }
 
-fn endpoints(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
+fn endpoints(s: &ServerEntry, text: &Source, out: &mut Vec<Finding>) {
     let mut values: Vec<(String, &str)> = Vec::new();
     if let Some(u) = &s.url {
         values.push(("url".into(), u));
@@ -339,9 +339,7 @@ fn endpoints(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) {
             if !seen.insert(e.url.clone()) {
                 continue;
             }
-            let line = find_value_line(text, s.line, &e.url)
-                .or(s.line)
-                .unwrap_or(0);
+            let line = text.find_value_line(s.line, &e.url).or(s.line).unwrap_or(0);
             let Some(mut f) = endpoint_finding(&e, &s.file, line, 0) else {
                 continue;
             };
@@ -380,7 +378,7 @@ fn percent_decode(s: &str) -> String {
 }
 
 /// Secret findings; returns the (raw, redacted) pairs found.
-fn secrets_of(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) -> Vec<(String, String)> {
+fn secrets_of(s: &ServerEntry, text: &Source, out: &mut Vec<Finding>) -> Vec<(String, String)> {
     let mut raw = Vec::new();
     let mut values: Vec<(String, Option<&str>, &str)> = Vec::new();
     for (k, v) in &s.env {
@@ -438,7 +436,7 @@ fn secrets_of(s: &ServerEntry, text: &str, out: &mut Vec<Finding>) -> Vec<(Strin
 
 fn secret_finding(
     s: &ServerEntry,
-    text: &str,
+    text: &Source,
     field: &str,
     value: &str,
     hit: &secrets::SecretHit,
@@ -455,7 +453,7 @@ fn secret_finding(
     )
     .with("field", field)
     .with("redacted", hit.redacted.clone());
-    if let Some(l) = find_value_line(text, s.line, value) {
+    if let Some(l) = text.find_value_line(s.line, value) {
         f.line = Some(l);
     }
     f

@@ -207,12 +207,21 @@ pub enum ConfigError {
     Shape(String),
 }
 
-/// A config file that could not be read, for the error line `FILE:LINE:COL: message`.
+/// A config file that could not be read: one line, `FILE:LINE:COL: message` for syntax
+/// errors, `FILE: message` otherwise.
 #[derive(Debug, thiserror::Error)]
-#[error("{path}:{error}")]
 pub struct FileError {
     pub path: String,
     pub error: ConfigError,
+}
+
+impl std::fmt::Display for FileError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.error {
+            ConfigError::Syntax { .. } => write!(f, "{}:{}", self.path, self.error),
+            other => write!(f, "{}: {other}", self.path),
+        }
+    }
 }
 
 /// Read one config file: its server entries and their config-level findings.
@@ -257,8 +266,9 @@ pub fn load_text(text: &str, path: &str, client: Client) -> Result<ConfigFile, C
         ));
     }
     let mut servers = parse::servers(&root, client, path, text);
+    let source = parse::Source::new(text);
     for s in &mut servers {
-        s.findings = findings::server_findings(s, text);
+        s.findings = findings::server_findings(s, &source);
         if s.findings
             .iter()
             .any(|f| f.category == crate::finding::Category::Secret)

@@ -212,7 +212,10 @@ pub fn servers(root: &Value, client: Client, file: &str, text: &str) -> Vec<Serv
         return Vec::new();
     };
     let mut out = Vec::new();
+    let keys = KeyLines::build(text, client);
     for (map, scope) in server_maps(root) {
+        // Per-project servers: look for the name after the project's key.
+        let after = scope.as_deref().and_then(|p| keys.line(p, 1)).unwrap_or(1);
         for (name, v) in map {
             let Value::Object(e) = v else { continue };
             // Zed: `"command": {"path", "args", "env"}`.
@@ -262,7 +265,7 @@ pub fn servers(root: &Value, client: Client, file: &str, text: &str) -> Vec<Serv
             };
             let mut headers = string_map(e.get("headers"));
             headers.extend(string_map(e.get("http_headers")));
-            let line = find_name_line(text, name, client);
+            let line = keys.line(name, after);
             let mut entry = ServerEntry {
                 client,
                 file: file.to_string(),
@@ -289,52 +292,110 @@ pub fn servers(root: &Value, client: Client, file: &str, text: &str) -> Vec<Serv
     out
 }
 
-/// The line where a server's entry starts: its quoted key followed by `:` (JSON), or its
-/// `[mcp_servers.NAME]` table header (TOML).
-fn find_name_line(text: &str, name: &str, client: Client) -> Option<u32> {
-    if client == Client::Codex {
-        for (i, l) in text.lines().enumerate() {
-            let t = l.trim();
-            if let Some(h) = t
-                .strip_prefix("[mcp_servers.")
-                .and_then(|r| r.strip_suffix(']'))
-            {
-                if h.trim_matches('"') == name {
-                    return Some(i as u32 + 1);
+/// Lines of object keys, built in one pass (a file with thousands of servers must not cost a
+/// search of the whole text per server): JSON `"key":` (comments blanked first) by the key's
+/// decoded text, TOML `[mcp_servers.NAME]` headers by NAME.
+pub struct KeyLines(std::collections::HashMap<String, Vec<u32>>);
+
+impl KeyLines {
+    pub fn build(text: &str, client: Client) -> KeyLines {
+        let mut map: std::collections::HashMap<String, Vec<u32>> = Default::default();
+        if client == Client::Codex {
+            for (i, l) in text.lines().enumerate() {
+                if let Some(h) = l
+                    .trim()
+                    .strip_prefix("[mcp_servers.")
+                    .and_then(|r| r.strip_suffix(']'))
+                {
+                    map.entry(h.trim_matches('"').to_string())
+                        .or_default()
+                        .push(i as u32 + 1);
                 }
             }
+            return KeyLines(map);
         }
-        return None;
-    }
-    let quoted = serde_json::to_string(name).ok()?;
-    let mut from = 0;
-    while let Some(rel) = text.get(from..)?.find(&quoted) {
-        let at = from + rel;
-        let after = text.get(at + quoted.len()..)?.trim_start();
-        if after.starts_with(':') {
-            return Some(line_col(text, at).0 as u32);
+        let stripped = strip_jsonc(text);
+        let b = stripped.as_bytes();
+        let mut line = 1u32;
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'\n' => line += 1,
+                b'"' => {
+                    let start = i;
+                    let start_line = line;
+                    i += 1;
+                    while i < b.len() && b[i] != b'"' {
+                        if b[i] == b'\\' {
+                            i += 1;
+                        } else if b[i] == b'\n' {
+                            line += 1;
+                        }
+                        i += 1;
+                    }
+                    let end = (i + 1).min(b.len());
+                    let mut j = end;
+                    while j < b.len() && b[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    if b.get(j) == Some(&b':') {
+                        if let Ok(key) = serde_json::from_str::<String>(&stripped[start..end]) {
+                            map.entry(key).or_default().push(start_line);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            i += 1;
         }
-        from = at + quoted.len();
+        KeyLines(map)
     }
-    None
+
+    /// The first line of `key` at or after `after`.
+    pub fn line(&self, key: &str, after: u32) -> Option<u32> {
+        self.0.get(key)?.iter().copied().find(|&l| l >= after)
+    }
 }
 
-/// The first line at or after `from_line` holding `needle` (as written, or JSON-escaped).
-pub fn find_value_line(text: &str, from_line: Option<u32>, needle: &str) -> Option<u32> {
-    if needle.is_empty() {
-        return None;
+/// How far below its entry's first line a value is looked for.
+const VALUE_WINDOW: usize = 200;
+
+/// Config text with its line starts, for finding the line of a value without rescanning.
+pub struct Source<'a> {
+    pub text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    pub fn new(text: &'a str) -> Source<'a> {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Source { text, starts }
     }
-    let start = from_line.unwrap_or(1).max(1) as usize;
-    let escaped = serde_json::to_string(needle).ok();
-    let escaped = escaped
-        .as_deref()
-        .map(|e| e.trim_matches('"'))
-        .unwrap_or(needle);
-    text.lines()
-        .enumerate()
-        .skip(start - 1)
-        .find(|(_, l)| l.contains(needle) || l.contains(escaped))
-        .map(|(i, _)| i as u32 + 1)
+
+    /// The first line at or after `from_line` (within [`VALUE_WINDOW`] lines) holding
+    /// `needle` (as written, or JSON-escaped).
+    pub fn find_value_line(&self, from_line: Option<u32>, needle: &str) -> Option<u32> {
+        if needle.is_empty() {
+            return None;
+        }
+        let escaped = serde_json::to_string(needle).ok();
+        let escaped = escaped
+            .as_deref()
+            .map(|e| e.trim_matches('"'))
+            .unwrap_or(needle);
+        let first = from_line.unwrap_or(1).max(1) as usize - 1;
+        let last = (first + VALUE_WINDOW).min(self.starts.len());
+        for i in first..last {
+            let a = self.starts[i];
+            let b = self.starts.get(i + 1).copied().unwrap_or(self.text.len());
+            let l = self.text.get(a..b).unwrap_or("");
+            if l.contains(needle) || l.contains(escaped) {
+                return Some(i as u32 + 1);
+            }
+        }
+        None
+    }
 }
 
 #[cfg(test)]
