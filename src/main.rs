@@ -327,6 +327,10 @@ fn render_configs(files: &[config::ConfigFile]) -> String {
                 }
                 (None, None) => {}
             }
+            if !s.env.is_empty() {
+                let names: Vec<&str> = s.env.keys().map(String::as_str).collect();
+                let _ = writeln!(o, "    env   {}", e(&names.join(", ")));
+            }
             for fi in &s.findings {
                 let line = fi.line.map(|l| format!(":{l}")).unwrap_or_default();
                 let _ = writeln!(

@@ -274,6 +274,31 @@ fn many_servers_stay_linear() {
 }
 
 #[test]
+fn claude_code_project_servers_have_their_own_lines() {
+    let text = r#"{
+  "mcpServers": {
+    "same": {"command": "npx", "args": ["-y", "a"]}
+  },
+  "projects": {
+    "/p": {
+      "mcpServers": {
+        "same": {"command": "npx", "args": ["-y", "a"]}
+      }
+    }
+  }
+}"#;
+    let f = config::load_text(text, ".claude.json", Client::ClaudeCode).unwrap();
+    let lines: Vec<(Option<&str>, Option<u32>)> = f
+        .servers
+        .iter()
+        .map(|s| (s.scope.as_deref(), s.line))
+        .collect();
+    assert_eq!(lines, [(None, Some(3)), (Some("/p"), Some(8))]);
+    assert_eq!(f.servers[1].findings[0].line, Some(8));
+    assert_eq!(f.servers[1].findings[0].evidence["scope"], "/p");
+}
+
+#[test]
 fn huge_files_are_refused() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("mcp.json");
@@ -559,6 +584,7 @@ fn configs_command_lists_servers_and_findings() {
         "{text}"
     );
     assert!(text.contains("config.exec.download-pipe"), "{text}");
+    assert!(text.contains("    env   GITHUB_TOKEN\n"), "{text}");
     assert!(text.contains("ghp_…7f3a"), "{text}");
     assert!(!text.contains("ghp_aB3"), "{text}");
     assert!(text.contains("evil\\u{202e}"), "{text}");
@@ -572,6 +598,15 @@ fn configs_command_lists_servers_and_findings() {
         .ok_stdout();
     let doc = json(&out);
     assert_eq!(doc["schema"], "mcpvet/configs/v1");
+    let evil = doc["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["servers"].as_array().unwrap())
+        .find(|s| s["name"] == "evil\u{202e}")
+        .unwrap();
+    assert_eq!(evil["env"], j!(["GITHUB_TOKEN"]));
+    assert_eq!(evil["transport"], "stdio");
     assert_eq!(doc["configs"].as_array().unwrap().len(), 13);
     assert!(!String::from_utf8_lossy(&out).contains("ghp_aB3"));
 

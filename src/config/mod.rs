@@ -117,12 +117,19 @@ pub struct ServerEntry {
     pub command: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub args: Vec<String>,
-    /// Values as written: shown only through findings (redacted), never serialized.
-    #[serde(skip)]
+    /// Values as written: shown only through findings (redacted); serialized as names only.
+    #[serde(
+        serialize_with = "ser_keys",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub env: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    #[serde(skip)]
+    /// As `env`: names only in output.
+    #[serde(
+        serialize_with = "ser_keys",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub headers: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cwd: Option<String>,
@@ -137,6 +144,10 @@ pub struct ServerEntry {
     pub spec_error: Option<String>,
     /// Config-level findings for this server.
     pub findings: Vec<Finding>,
+}
+
+fn ser_keys<S: serde::Serializer>(m: &BTreeMap<String, String>, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(m.keys())
 }
 
 fn ser_spec<S: serde::Serializer>(spec: &Option<Spec>, s: S) -> Result<S::Ok, S::Error> {
