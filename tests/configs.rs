@@ -494,6 +494,25 @@ fn secrets_are_found_redacted_and_named() {
 }
 
 #[test]
+fn secrets_in_docker_env_arguments() {
+    let s = cmd(
+        "docker",
+        &[
+            "run",
+            "-i",
+            "-e",
+            "DB_PASSWORD=Tr0ub4dor3xQz9pLmW",
+            "-e",
+            "LOG_LEVEL=debug",
+            "mcp/db@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ],
+    );
+    assert_eq!(rules(&s), ["config.secret.generic"]);
+    assert_eq!(s.args[3], "DB_PASSWORD=…pLmW");
+    assert!(!s.launch().contains("Tr0ub4dor"));
+}
+
+#[test]
 fn exec_shapes_and_look_alikes() {
     assert_eq!(
         rules(&cmd(
@@ -536,6 +555,7 @@ fn exec_shapes_and_look_alikes() {
     assert!(rules(&cmd("node", &["/srv/index.js", "-e", "x"])).is_empty());
     assert!(rules(&cmd("python", &["-m", "srv", "-c", "cfg.yml"])).is_empty());
     assert!(rules(&cmd("bash", &["/srv/start.sh"])).is_empty());
+    assert!(rules(&cmd("bash", &["/srv/start.sh", "-c", "cfg"])).is_empty());
 }
 
 #[test]

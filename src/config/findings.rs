@@ -195,8 +195,11 @@ fn exec(s: &ServerEntry, text: &Source, out: &mut Vec<Finding>) {
     let script_after = |i: usize| args.get(i + 1..).map(|r| r.join(" ")).unwrap_or_default();
     match prog.as_str() {
         "bash" | "sh" | "zsh" | "dash" | "ksh" | "fish" | "busybox" => {
-            let Some(i) =
-                flag_at(&|a: &str| a.starts_with('-') && !a.starts_with("--") && a.contains('c'))
+            // `-c` counts among the shell's own options (before a script path).
+            let Some(i) = args
+                .iter()
+                .take_while(|a| a.starts_with('-'))
+                .position(|a| !a.starts_with("--") && a.contains('c'))
             else {
                 return;
             };
@@ -391,6 +394,14 @@ fn secrets_of(s: &ServerEntry, text: &Source, out: &mut Vec<Finding>) -> Vec<(St
     for (i, a) in s.args.iter().enumerate() {
         let (key, val) = match a.split_once('=') {
             Some((k, v)) if k.starts_with('-') => (Some(k.trim_start_matches('-')), v),
+            // `docker run -e NAME=VALUE`, `env NAME=VALUE …`.
+            Some((k, v))
+                if !k.is_empty()
+                    && k.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') =>
+            {
+                (Some(k), v)
+            }
             _ => {
                 let prev = i
                     .checked_sub(1)
