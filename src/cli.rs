@@ -20,10 +20,36 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Parsed once per run: the size difference between variants does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fetch, verify and unpack packages, and report what is in them.
     Scan(ScanArgs),
+    /// List the MCP client configs found, their servers and config-level findings.
+    Configs(ConfigsArgs),
+}
+
+/// Output of `configs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ConfigsFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigsArgs {
+    /// Home directory to search [default: the user's home].
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+
+    /// Project directory to search [default: the current directory].
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: ConfigsFormat,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -61,9 +87,19 @@ impl FailOn {
 #[derive(Debug, Args)]
 pub struct ScanArgs {
     /// What to scan: npm:NAME[@VERSION|@RANGE|@TAG], pypi:NAME[==VERSION|SPECIFIER],
-    /// git+https://…[@REF], github:OWNER/REPO[@REF], or a directory / .tgz / .tar / .zip / .whl.
-    #[arg(required = true, value_name = "SPEC")]
+    /// git+https://…[@REF], github:OWNER/REPO[@REF], a directory / .tgz / .tar / .zip / .whl,
+    /// or an MCP client config file (.json/.jsonc/.toml naming servers).
+    #[arg(required_unless_present = "config_files", value_name = "SPEC")]
     pub specs: Vec<String>,
+
+    /// An MCP client config: report every server in it (one report per server; config
+    /// findings always, the package's findings too with --deep). Repeatable.
+    #[arg(long = "config", value_name = "FILE")]
+    pub config_files: Vec<PathBuf>,
+
+    /// With a config: also fetch and scan each server's package and fold in its findings.
+    #[arg(long)]
+    pub deep: bool,
 
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
@@ -120,7 +156,8 @@ pub struct FetchArgs {
     #[arg(long, value_name = "N")]
     pub max_ratio: Option<u64>,
 
-    /// Settings file [env: MCPVET_CONFIG; default: <config dir>/mcpvet/config.toml].
+    /// Settings file [env: MCPVET_CONFIG; default: <config dir>/mcpvet/config.toml]. (`--config`
+    /// names an MCP client config to scan.)
     #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
+    pub settings: Option<PathBuf>,
 }

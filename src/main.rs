@@ -8,7 +8,8 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 
-use mcpvet::cli::{Cli, Command, FetchArgs, OutputFormat, ScanArgs};
+use mcpvet::cli::{Cli, Command, ConfigsArgs, ConfigsFormat, FetchArgs, OutputFormat, ScanArgs};
+use mcpvet::config::{self, Client, Locations, ServerEntry};
 use mcpvet::fetch::{base_url, cache::Cache, FetchOptions, Fetcher, Registries};
 use mcpvet::report::{self, Report};
 use mcpvet::settings::{parse_size, Settings};
@@ -28,11 +29,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(args),
+        Command::Configs(args) => configs(args),
     }
 }
 
 fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
-    let settings_path = args.config.clone().or_else(Settings::default_path);
+    let settings_path = args.settings.clone().or_else(Settings::default_path);
     let settings = match &settings_path {
         Some(p) => Settings::load(p)?,
         None => Settings::default(),
@@ -94,31 +96,83 @@ fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
     Ok(opts)
 }
 
+/// One unit of `scan` work: a spec as typed, or one server of a config.
+enum Job {
+    Spec(String),
+    Server(Box<ServerEntry>),
+}
+
 fn scan(args: ScanArgs) -> Result<ExitCode> {
     let opts = fetch_options(&args.fetch)?;
+    let mut failed = false;
+    // Specs in order (a config file given as a spec expands into its servers), then --config.
+    let mut jobs = Vec::new();
+    let mut config_files = Vec::new();
+    for spec in &args.specs {
+        let p = std::path::Path::new(spec);
+        if config::looks_like_config(p) {
+            config_files.push(p.to_path_buf());
+        } else {
+            jobs.push(Job::Spec(spec.clone()));
+        }
+    }
+    config_files.extend(args.config_files.iter().cloned());
+    let single = jobs.len() == 1 && config_files.is_empty();
+    for path in &config_files {
+        match config::load(path, Client::guess(path)) {
+            Ok(file) => {
+                if file.servers.is_empty() {
+                    eprintln!(
+                        "mcpvet: {}: no MCP servers in this file",
+                        escape_for_terminal(&file.path, false)
+                    );
+                }
+                jobs.extend(file.servers.into_iter().map(|s| Job::Server(Box::new(s))));
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("mcpvet: {}", escape_for_terminal(&e.to_string(), false));
+            }
+        }
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let fetcher = std::sync::Arc::new(Fetcher::new(opts)?);
-    let specs = args.specs.clone();
-    // Specs are fetched concurrently (a few at a time); results are reported in input order.
+    let deep = args.deep;
+    // Jobs run concurrently (a few at a time); results are reported in input order.
     let results: Vec<(String, Result<Report, mcpvet::scan::ScanError>)> = runtime.block_on(async {
         let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(4));
         let mut handles = Vec::new();
-        for spec in specs {
+        for job in jobs {
             let fetcher = fetcher.clone();
             let sem = sem.clone();
             handles.push(tokio::spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                let r = mcpvet::scan::scan(&fetcher, &spec).await;
-                (spec, r)
+                match job {
+                    Job::Spec(spec) => {
+                        let r = mcpvet::scan::scan(&fetcher, &spec).await;
+                        vec![(spec, r)]
+                    }
+                    Job::Server(server) => {
+                        let (report, err) =
+                            mcpvet::scan::scan_server(&fetcher, &server, deep).await;
+                        let label = format!("{}: server `{}`", server.file, server.name);
+                        let mut out = Vec::new();
+                        if let Some(e) = err {
+                            out.push((label.clone(), Err(e)));
+                        }
+                        out.push((label, Ok(report)));
+                        out
+                    }
+                }
             }));
         }
         let mut out = Vec::new();
         for h in handles {
             match h.await {
-                Ok(r) => out.push(r),
+                Ok(r) => out.extend(r),
                 Err(e) => out.push((
                     String::from("?"),
                     Err(mcpvet::fetch::FetchError::Setup(format!("task failed: {e}")).into()),
@@ -128,7 +182,6 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         out
     });
 
-    let mut failed = false;
     let mut reports = Vec::new();
     for (spec, r) in results {
         match r {
@@ -152,7 +205,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     match args.format {
         _ if reports.is_empty() => {}
         OutputFormat::Json => {
-            if reports.len() == 1 && args.specs.len() == 1 {
+            if reports.len() == 1 && single {
                 report::json::to_writer(&mut out, &reports[0])?;
             } else {
                 report::json::to_writer(&mut out, &reports)?;
@@ -188,4 +241,109 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+fn configs(args: ConfigsArgs) -> Result<ExitCode> {
+    let defaults = Locations::from_env();
+    let loc = Locations {
+        home: args.home.or(defaults.home),
+        project: args.project.or(defaults.project),
+        appdata: defaults.appdata,
+    };
+    let found = config::discover_and_load(&loc);
+    for e in &found.errors {
+        eprintln!("mcpvet: {}", escape_for_terminal(&e.to_string(), false));
+    }
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        ConfigsFormat::Json => {
+            let errors: Vec<serde_json::Value> = found
+                .errors
+                .iter()
+                .map(|e| serde_json::json!({"path": e.path, "error": e.error.to_string()}))
+                .collect();
+            let doc = serde_json::json!({
+                "schema": "mcpvet/configs/v1",
+                "configs": found.files,
+                "errors": errors,
+            });
+            serde_json::to_writer_pretty(&mut out, &doc)?;
+            writeln!(out)?;
+        }
+        ConfigsFormat::Text => {
+            write!(out, "{}", render_configs(&found.files))?;
+        }
+    }
+    out.flush()?;
+    Ok(if found.errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn render_configs(files: &[config::ConfigFile]) -> String {
+    use std::fmt::Write as _;
+    let e = |s: &str| escape_for_terminal(s, false);
+    let mut o = String::new();
+    if files.is_empty() {
+        o.push_str("no MCP client configs found\n");
+    }
+    for f in files {
+        let _ = writeln!(
+            o,
+            "{}  {}  ({} server{})",
+            f.client.as_str(),
+            e(&f.path),
+            f.servers.len(),
+            if f.servers.len() == 1 { "" } else { "s" }
+        );
+        for s in &f.servers {
+            let scope = s
+                .scope
+                .as_deref()
+                .map(|p| format!("  [project {}]", e(p)))
+                .unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "  {}  {}  {}{scope}",
+                e(&s.name),
+                s.transport.as_str(),
+                e(&s.launch())
+            );
+            match (&s.spec, &s.spec_error) {
+                (Some(spec), _) => {
+                    let pinned = if matches!(spec, mcpvet::spec::Spec::Remote { .. }) {
+                        "remote"
+                    } else if s.pinned().unwrap_or(false) {
+                        "pinned"
+                    } else {
+                        "unpinned"
+                    };
+                    let _ = writeln!(o, "    spec  {}  ({pinned})", e(&spec.to_string()));
+                }
+                (None, Some(err)) => {
+                    let _ = writeln!(o, "    spec  none: {}", e(err));
+                }
+                (None, None) => {}
+            }
+            if !s.env.is_empty() {
+                let names: Vec<&str> = s.env.keys().map(String::as_str).collect();
+                let _ = writeln!(o, "    env   {}", e(&names.join(", ")));
+            }
+            for fi in &s.findings {
+                let line = fi.line.map(|l| format!(":{l}")).unwrap_or_default();
+                let _ = writeln!(
+                    o,
+                    "    {:<8}  {}  {}{line}  {}",
+                    fi.severity.as_str(),
+                    fi.rule,
+                    e(&fi.path),
+                    e(&fi.message)
+                );
+            }
+        }
+    }
+    o
 }

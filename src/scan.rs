@@ -63,3 +63,106 @@ pub async fn scan_spec(
     report.risk = crate::risk::assess(&report);
     Ok(report)
 }
+
+/// The report for one server of an MCP client config, from the config alone: the derived spec
+/// as the package (nothing fetched, so not verified), and the server's config findings.
+pub fn config_report(server: &crate::config::ServerEntry) -> Report {
+    use crate::report::{Capabilities, Stats, ToolInfo, SCHEMA};
+    let spec_text = server
+        .spec
+        .as_ref()
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| server.launch());
+    let (ecosystem, name, version) = match &server.spec {
+        Some(Spec::Npm { name, req }) | Some(Spec::Pypi { name, req }) => (
+            server.spec.as_ref().map_or("config", |s| s.ecosystem()),
+            name.clone(),
+            match req {
+                crate::spec::VersionReq::Exact(v) => v.clone(),
+                _ => String::new(),
+            },
+        ),
+        Some(s) => (s.ecosystem(), s.to_string(), String::new()),
+        None => ("config", server.name.clone(), String::new()),
+    };
+    let findings = server.findings.clone();
+    let mut notes = vec![format!(
+        "server `{}` in {} ({})",
+        server.name,
+        server.file,
+        server.client.as_str()
+    )];
+    if let Some(e) = &server.spec_error {
+        notes.push(format!("no package to fetch: {e}"));
+    }
+    Report {
+        schema: SCHEMA,
+        tool: ToolInfo::default(),
+        package: crate::fetch::PackageInfo {
+            ecosystem: ecosystem.to_string(),
+            name,
+            version,
+            spec: spec_text,
+            source: server.launch(),
+            digest: String::new(),
+            verified: false,
+            pinned: server.pinned().unwrap_or(false),
+            moving: matches!(&server.spec, Some(s @ Spec::Git { .. }) if !crate::config::findings::spec_is_fixed(s)),
+            commit: None,
+            artifact: "config".to_string(),
+            notes,
+        },
+        files: Vec::new(),
+        capabilities: Capabilities::from_findings(&findings),
+        findings,
+        tools: Vec::new(),
+        stats: Stats {
+            files: 0,
+            bytes: 0,
+            entries: 0,
+            elapsed_ms: 0,
+        },
+    }
+}
+
+/// One server of a config: its config findings, and with `deep` its derived spec fetched and
+/// scanned, the config findings appended after the package's (tool indices stay valid). When
+/// the package cannot be fetched the config-only report is returned with the error.
+pub async fn scan_server(
+    fetcher: &Fetcher,
+    server: &crate::config::ServerEntry,
+    deep: bool,
+) -> (Report, Option<ScanError>) {
+    let start = Instant::now();
+    let spec = match (&server.spec, deep) {
+        (Some(spec), true) if !matches!(spec, Spec::Remote { .. }) => spec,
+        _ => return (config_report(server), None),
+    };
+    match scan_spec(fetcher, spec, &spec.to_string(), start).await {
+        Ok(mut r) => {
+            r.package.notes.insert(
+                0,
+                format!(
+                    "server `{}` in {} ({})",
+                    server.name,
+                    server.file,
+                    server.client.as_str()
+                ),
+            );
+            r.findings.extend(server.findings.iter().cloned());
+            let extra = crate::report::Capabilities::from_findings(&server.findings);
+            for (dst, src) in [
+                (&mut r.capabilities.env, extra.env),
+                (&mut r.capabilities.exec, extra.exec),
+            ] {
+                for v in src {
+                    if !dst.contains(&v) {
+                        dst.push(v);
+                    }
+                }
+            }
+            (r, None)
+        }
+        Err(e) => (config_report(server), Some(e)),
+    }
+}

@@ -152,7 +152,7 @@ impl Sandbox {
             .arg(spec)
             .args(["--format", "json", "--cache-dir"])
             .arg(self.cache())
-            .arg("--config")
+            .arg("--settings")
             .arg(self.path("no-mcpvet-config.toml"))
             .args(extra)
             .timeout(Duration::from_secs(120));

@@ -563,7 +563,7 @@ fn bad_input_is_exit_2_with_one_line() {
             "scan",
             "npm:x",
             "--offline",
-            "--config",
+            "--settings",
             cfg.to_str().unwrap(),
         ])
         .assert()
