@@ -95,7 +95,7 @@ pub fn config_report(server: &crate::config::ServerEntry) -> Report {
     if let Some(e) = &server.spec_error {
         notes.push(format!("no package to fetch: {e}"));
     }
-    Report {
+    let mut report = Report {
         schema: SCHEMA,
         tool: ToolInfo::default(),
         package: crate::fetch::PackageInfo {
@@ -116,13 +116,18 @@ pub fn config_report(server: &crate::config::ServerEntry) -> Report {
         capabilities: Capabilities::from_findings(&findings),
         findings,
         tools: Vec::new(),
+        risk: crate::risk::Risk::default(),
+        provenance: Default::default(),
         stats: Stats {
             files: 0,
             bytes: 0,
             entries: 0,
             elapsed_ms: 0,
         },
-    }
+    };
+    // Config signals (unpinned, endpoints, inline secrets, shell commands) weigh in as findings.
+    report.risk = crate::risk::assess(&report);
+    report
 }
 
 /// One server of a config: its config findings, and with `deep` its derived spec fetched and

@@ -711,7 +711,7 @@ fn scan_config_reports_every_server_without_network() {
     );
 
     // The config file given as the spec: the same, and --fail-on sees config findings.
-    run(&[cfg.to_str().unwrap(), "--fail-on", "high"])
+    run(&[cfg.to_str().unwrap(), "--fail-on", "medium"])
         .assert()
         .code(1);
     let out = run(&[cfg.to_str().unwrap()]).ok_stdout();
