@@ -1255,6 +1255,24 @@ impl<'a, 't> Analyzer<'a, 't> {
 
     // ---- strings ------------------------------------------------------------------------
 
+    /// The literal pieces of a string or of an implicit concatenation (`'a' 'b'`).
+    fn string_parts(&self, n: Node<'t>) -> Option<Vec<Node<'t>>> {
+        let k = self.k;
+        let id = n.kind_id();
+        if id == k.string {
+            Some(vec![n])
+        } else if id == k.concatenated_string {
+            let mut c = n.walk();
+            let parts = n
+                .named_children(&mut c)
+                .filter(|p| p.kind_id() == k.string)
+                .collect();
+            Some(parts)
+        } else {
+            None
+        }
+    }
+
     /// The value of a string literal (or concatenation), with interpolations per `holes`.
     /// `None` when `n` is not a string (or has an interpolation and `holes` is `Strict`).
     fn render(&self, n: Node, holes: Holes, scope: u32, depth: u32) -> Option<String> {
@@ -1759,16 +1777,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 None => Some((left, false)),
             };
         }
-        let parts: Vec<Node> = if id == k.string {
-            vec![n]
-        } else if id == k.concatenated_string {
-            let mut c = n.walk();
-            n.named_children(&mut c)
-                .filter(|p| p.kind_id() == k.string)
-                .collect()
-        } else {
-            return None;
-        };
+        let parts = self.string_parts(n)?;
         let mut out = String::new();
         for part in parts {
             let mut prefix = Prefix::default();
@@ -2254,16 +2263,7 @@ impl<'a, 't> Analyzer<'a, 't> {
                 _ => None,
             };
         }
-        let parts: Vec<Node> = if id == k.string {
-            vec![n]
-        } else if id == k.concatenated_string {
-            let mut c = n.walk();
-            n.named_children(&mut c)
-                .filter(|p| p.kind_id() == k.string)
-                .collect()
-        } else {
-            return None;
-        };
+        let parts = self.string_parts(n)?;
         let mut out = String::new();
         for part in parts {
             let mut prefix = Prefix::default();
