@@ -14,6 +14,20 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// `steps` levels lower, never below info.
+    pub fn lowered(self, steps: u8) -> Severity {
+        let mut s = self;
+        for _ in 0..steps {
+            s = match s {
+                Severity::Critical => Severity::High,
+                Severity::High => Severity::Medium,
+                Severity::Medium => Severity::Low,
+                Severity::Low | Severity::Info => Severity::Info,
+            };
+        }
+        s
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

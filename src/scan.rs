@@ -52,16 +52,13 @@ pub async fn scan_spec(
     })
     .await
     .map_err(|e| FetchError::Setup(format!("analysis thread failed: {e}")))??;
-    let mut report = Report::new(
+    Ok(Report::new(
         package,
         &unpacked,
         analysis,
+        provenance,
         start.elapsed().as_millis() as u64,
-    );
-    report.provenance = provenance;
-    // Provenance is one of the risk's inputs.
-    report.risk = crate::risk::assess(&report);
-    Ok(report)
+    ))
 }
 
 /// The report for one server of an MCP client config, from the config alone: the derived spec

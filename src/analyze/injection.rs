@@ -500,16 +500,10 @@ fn scan_hidden(text: &str, hits: &mut Vec<Hit>) -> String {
             0xe0000..=0xe007f => {
                 let j = run_end(|c| (0xe0000..=0xe007f).contains(&c));
                 let run: Vec<u32> = chars[i..j].iter().map(|&(_, c)| c as u32).collect();
-                let flag = prev == Some(0x1f3f4)
-                    && run.last() == Some(&0xe007f)
-                    && (3..=8).contains(&run.len())
-                    && run[..run.len() - 1]
-                        .iter()
-                        .all(|&c| matches!(c, 0xe0030..=0xe0039 | 0xe0061..=0xe007a));
-                if !flag {
+                if !super::text::is_subdivision_flag(prev, &run) {
                     for &c in &run {
                         tags.note(off, c);
-                        if let Some(ch) = char::from_u32(c - 0xe0000).filter(|_| c != 0xe007f) {
+                        if let Some(ch) = super::text::tag_char(c) {
                             if decoded.len() < 20_000 {
                                 decoded.push(ch);
                             }
@@ -526,10 +520,7 @@ fn scan_hidden(text: &str, hits: &mut Vec<Hit>) -> String {
                     for &(_, c) in &chars[i..j] {
                         let c = c as u32;
                         vs.note(off, c);
-                        vs_bytes.push(match c {
-                            0xfe00..=0xfe0f => (c - 0xfe00) as u8,
-                            _ => (c - 0xe0100 + 16) as u8,
-                        });
+                        vs_bytes.push(super::text::selector_byte(c));
                     }
                 }
                 i = j;

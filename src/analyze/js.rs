@@ -554,7 +554,7 @@ pub fn analyze(path: &str, src: &[u8], dialect: Dialect) -> FileAnalysis {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
 /// Iterative pre-order walk (minified code nests deeply; no recursion).

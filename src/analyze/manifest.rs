@@ -227,12 +227,7 @@ fn is_nested(path: &str) -> bool {
 /// One severity step lower, for manifests below the root.
 fn soften(findings: &mut [Finding]) {
     for f in findings {
-        f.severity = match f.severity {
-            Severity::Critical => Severity::High,
-            Severity::High => Severity::Medium,
-            Severity::Medium => Severity::Low,
-            Severity::Low | Severity::Info => Severity::Info,
-        };
+        f.severity = f.severity.lowered(1);
         f.message.push_str(
             " (nested manifest: acts only if this folder is installed as a package of its own)",
         );

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use serde::Serialize;
 
 use crate::archive::PackageTree;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 
 /// What one file holds.
 #[derive(Debug, Default)]
@@ -149,7 +149,7 @@ fn run(job: Job, path: &str, bytes: &[u8], language: &str) -> FileResult {
             // A bare address (`"169.254.169.254"`, no scheme) is a value, often an SSRF
             // blocklist entry; a request to it shows up as a network finding with the host.
             if e.scheme.is_empty() {
-                f.severity = lower(f.severity, 2);
+                f.severity = f.severity.lowered(2);
                 f.evidence
                     .insert("context".into(), "bare address, not a URL".into());
             }
@@ -310,26 +310,12 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
     check_model_text(&mut analysis);
     for f in &mut analysis.findings {
         if is_test_path(&f.path) {
-            f.severity = lower(f.severity, 2);
+            f.severity = f.severity.lowered(2);
             f.evidence.insert("context".into(), "test code".into());
         }
     }
     analysis.findings.extend(manifest::scan_manifests(tree));
     analysis
-}
-
-/// A severity `steps` lower (never below info).
-fn lower(s: Severity, steps: u8) -> Severity {
-    let mut s = s;
-    for _ in 0..steps {
-        s = match s {
-            Severity::Critical => Severity::High,
-            Severity::High => Severity::Medium,
-            Severity::Medium => Severity::Low,
-            Severity::Low | Severity::Info => Severity::Info,
-        };
-    }
-    s
 }
 
 /// Test code: it ships in the package but the server does not run it. Its findings stay in the
@@ -393,6 +379,7 @@ fn check_model_text(analysis: &mut Analysis) {
 mod tests {
     use super::*;
     use crate::archive::PackageFile;
+    use crate::finding::Severity;
 
     fn file(text: &str) -> PackageFile {
         PackageFile {

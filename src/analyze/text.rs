@@ -835,27 +835,11 @@ impl<'a> Hidden<'a> {
             0xe0000..=0xe007f => {
                 let (end, cps) = self.run(pos, |c| (0xe0000..=0xe007f).contains(&c));
                 // Subdivision flags (🏴 + tag letters + cancel tag) are emoji, not hidden text.
-                let flag = char_before(self.bytes, pos) == Some('\u{1f3f4}')
-                    && cps.last() == Some(&0xe007f)
-                    && (3..=8).contains(&cps.len())
-                    && cps[..cps.len() - 1]
-                        .iter()
-                        .all(|&c| matches!(c, 0xe0030..=0xe0039 | 0xe0061..=0xe007a));
+                let flag = is_subdivision_flag(char_before(self.bytes, pos).map(u32::from), &cps);
                 if !flag {
                     let ctx = self.ctx(pos);
-                    let decoded: String = cps
-                        .iter()
-                        .filter_map(|&c| match c - 0xe0000 {
-                            0x01 | 0x7f => None,
-                            v => char::from_u32(v),
-                        })
-                        .collect();
-                    let mut distinct: Vec<u32> = Vec::new();
-                    for &c in &cps {
-                        if distinct.len() < 8 && !distinct.contains(&c) {
-                            distinct.push(c);
-                        }
-                    }
+                    let decoded: String = cps.iter().filter_map(|&c| tag_char(c)).collect();
+                    let distinct = first_distinct(&cps);
                     let hit = self.record(Kind::Tag, pos, &distinct, Severity::Critical, ctx);
                     hit.count += cps.len() - 1;
                     if hit.decoded.len() < 4000 {
@@ -879,19 +863,8 @@ impl<'a> Hidden<'a> {
                     } else {
                         Severity::Medium
                     };
-                    let data: Vec<u8> = cps
-                        .iter()
-                        .map(|&c| match c {
-                            0xfe00..=0xfe0f => (c - 0xfe00) as u8,
-                            _ => (c - 0xe0100 + 16) as u8,
-                        })
-                        .collect();
-                    let mut distinct: Vec<u32> = Vec::new();
-                    for &c in &cps {
-                        if distinct.len() < 8 && !distinct.contains(&c) {
-                            distinct.push(c);
-                        }
-                    }
+                    let data: Vec<u8> = cps.iter().map(|&c| selector_byte(c)).collect();
+                    let distinct = first_distinct(&cps);
                     let hit = self.record(Kind::VariationSelectors, pos, &distinct, sev, ctx);
                     hit.count += cps.len() - 1;
                     hit.longest_run = hit.longest_run.max(cps.len());
@@ -1761,6 +1734,45 @@ fn scan_blobs(path: &str, bytes: &[u8], class: Class, out: &mut Vec<Finding>) {
             out.push(blob_finding(path, lc.at(b.offset), b, encoding, p, sev));
         }
     }
+}
+
+/// Subdivision flags (🏴 + tag letters or digits + cancel tag) are emoji, not hidden text.
+/// `prev` is the code point before the run of tag characters.
+pub(crate) fn is_subdivision_flag(prev: Option<u32>, run: &[u32]) -> bool {
+    prev == Some(0x1f3f4)
+        && run.last() == Some(&0xe007f)
+        && (3..=8).contains(&run.len())
+        && run[..run.len() - 1]
+            .iter()
+            .all(|&c| matches!(c, 0xe0030..=0xe0039 | 0xe0061..=0xe007a))
+}
+
+/// The ASCII character a Unicode tag character hides (none for the language tag and cancel tag).
+pub(crate) fn tag_char(c: u32) -> Option<char> {
+    match c.checked_sub(0xe0000)? {
+        0x01 | 0x7f => None,
+        v @ 0..=0x7e => char::from_u32(v),
+        _ => None,
+    }
+}
+
+/// The byte a variation selector carries (VS1–16 → 0–15, VS17–256 → 16–255).
+pub(crate) fn selector_byte(c: u32) -> u8 {
+    match c {
+        0xfe00..=0xfe0f => (c - 0xfe00) as u8,
+        _ => c.saturating_sub(0xe0100).saturating_add(16).min(255) as u8,
+    }
+}
+
+/// Up to eight distinct code points of a run, in order (evidence, not the whole run).
+fn first_distinct(cps: &[u32]) -> Vec<u32> {
+    let mut distinct: Vec<u32> = Vec::new();
+    for &c in cps {
+        if distinct.len() < 8 && !distinct.contains(&c) {
+            distinct.push(c);
+        }
+    }
+    distinct
 }
 
 /// Hidden Unicode, control characters, obfuscation and encoded blobs in one text file.

@@ -172,7 +172,7 @@ pub struct Report {
     pub capabilities: Capabilities,
     pub tools: Vec<ToolEntry>,
     pub risk: crate::risk::Risk,
-    /// Who published it and how it classifies (DESIGN §4); filled by `scan`.
+    /// Who published it and how it classifies (DESIGN §4); none for config-only reports.
     pub provenance: crate::provenance::Provenance,
     pub stats: Stats,
 }
@@ -203,6 +203,7 @@ impl Report {
         package: PackageInfo,
         unpacked: &Unpacked,
         analysis: Analysis,
+        provenance: crate::provenance::Provenance,
         elapsed_ms: u64,
     ) -> Report {
         let files: Vec<FileEntry> = unpacked
@@ -283,8 +284,9 @@ impl Report {
             capabilities,
             tools,
             risk: crate::risk::Risk::default(),
-            provenance: Default::default(),
+            provenance,
         };
+        // Everything the risk weighs is in place now: findings, tools, package, provenance.
         report.risk = crate::risk::assess(&report);
         report
     }
