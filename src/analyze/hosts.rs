@@ -446,7 +446,8 @@ fn bare_ip(s: &str) -> Option<Endpoint> {
 /// (`https://api.x.com/${p}` → `api.x.com`; `https://${host}/x` → nothing).
 pub fn endpoints_in(s: &str) -> Vec<Endpoint> {
     let mut out: Vec<Endpoint> = Vec::new();
-    if s.len() < 2 {
+    // A pattern (`https://docs\.example\.com/…`) describes URLs; it does not name one.
+    if s.len() < 2 || s.contains("\\.") {
         return out;
     }
     if let Some(e) = bare_ip(s) {

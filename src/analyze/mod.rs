@@ -170,10 +170,6 @@ fn run(job: Job, path: &str, bytes: &[u8], language: &str) -> FileResult {
     let mut extra = Vec::new();
     for lit in &file.strings {
         extra.extend(text::literal_findings(path, lit));
-        // A pattern (`r"https://docs\.example\.com/…"`) describes URLs; it does not name one.
-        if lit.value.contains("\\.") {
-            continue;
-        }
         for e in hosts::endpoints_in(&lit.value) {
             endpoint(e, lit.line, lit.column, &mut extra);
         }
