@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod fetch;
 pub mod finding;
+pub mod progress;
 pub mod provenance;
 pub mod report;
 pub mod risk;

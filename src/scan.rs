@@ -1,6 +1,10 @@
 //! `scan`: spec → fetch → verify → unpack (in memory) → report.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
+
+use crate::archive::PackageTree;
+use crate::progress::{NoProgress, Progress, Stage};
 
 use crate::fetch::{FetchError, Fetcher};
 use crate::report::Report;
@@ -29,6 +33,57 @@ pub async fn scan_spec(
     spec_text: &str,
     start: Instant,
 ) -> Result<Report, ScanError> {
+    scan_spec_progress(fetcher, spec, spec_text, start, &NoProgress)
+        .await
+        .map(|(report, _)| report)
+}
+
+/// Scan one spec as typed, telling `progress` what happens, and keep the unpacked tree (the
+/// TUI shows its files). Download bytes are reported when the fetcher was built
+/// [`Fetcher::with_progress`].
+pub async fn scan_spec_with(
+    fetcher: &Fetcher,
+    spec_text: &str,
+    progress: &dyn Progress,
+) -> Result<(Report, PackageTree), ScanError> {
+    let start = Instant::now();
+    let spec = Spec::parse(spec_text)?;
+    scan_spec_progress(fetcher, &spec, spec_text, start, progress).await
+}
+
+/// Analyse a tree already in memory (the demo package, fixtures) as `package`.
+pub fn scan_tree(
+    package: crate::fetch::PackageInfo,
+    unpacked: crate::archive::Unpacked,
+    progress: &dyn Progress,
+) -> Result<(Report, PackageTree), ScanError> {
+    let start = Instant::now();
+    let rules = crate::provenance::Rules::embedded()?;
+    let (provenance, squats) =
+        crate::provenance::assess(&package, None, &rules, crate::provenance::now());
+    let mut unpacked = unpacked;
+    unpacked.findings.extend(squats);
+    progress.stage(Stage::Analysing, &package.name);
+    let analysis = crate::analyze::analyze_with(&unpacked.tree, progress);
+    let report = Report::new(
+        package,
+        &unpacked,
+        analysis,
+        provenance,
+        start.elapsed().as_millis() as u64,
+    );
+    progress.stage(Stage::Done, &report.package.name);
+    Ok((report, unpacked.tree))
+}
+
+async fn scan_spec_progress(
+    fetcher: &Fetcher,
+    spec: &Spec,
+    spec_text: &str,
+    start: Instant,
+    progress: &dyn Progress,
+) -> Result<(Report, PackageTree), ScanError> {
+    progress.stage(Stage::Fetching, spec_text);
     let mut fetched = fetcher.fetch(spec, spec_text).await?;
     let limits = fetcher.options().limits;
     let rules = crate::provenance::Rules::embedded()?
@@ -36,7 +91,12 @@ pub async fn scan_spec(
     // The registry document the fetch used: provenance reads it, nothing asks again.
     let metadata = fetched.metadata.take();
     // Decompression and analysis are CPU work: keep them off the async workers.
-    let (package, unpacked, analysis, provenance) = tokio::task::spawn_blocking(move || {
+    progress.stage(Stage::Unpacking, spec_text);
+    // The blocking thread needs an owned reporter: forward through a channel-free shim that
+    // counts into atomics, read back after each stage.
+    let counter = std::sync::Arc::new(FileCounter::default());
+    let thread_counter = counter.clone();
+    let task = tokio::task::spawn_blocking(move || {
         let (provenance, squats) = crate::provenance::assess(
             &fetched.package,
             metadata.as_ref(),
@@ -46,19 +106,59 @@ pub async fn scan_spec(
         fetched.unpack(&limits).map(|(package, mut unpacked)| {
             // Look-alike names are findings like the archive's own.
             unpacked.findings.extend(squats);
-            let analysis = crate::analyze::analyze(&unpacked.tree);
+            thread_counter.analysing.store(true, Ordering::Relaxed);
+            let analysis = crate::analyze::analyze_with(&unpacked.tree, &*thread_counter);
             (package, unpacked, analysis, provenance)
         })
-    })
-    .await
-    .map_err(|e| FetchError::Setup(format!("analysis thread failed: {e}")))??;
-    Ok(Report::new(
+    });
+    // Relay the analysis count to `progress` (not Send + 'static) while the thread works.
+    tokio::pin!(task);
+    let mut announced = false;
+    let mut last = (usize::MAX, 0);
+    let joined = loop {
+        tokio::select! {
+            r = &mut task => break r,
+            _ = tokio::time::sleep(std::time::Duration::from_millis(50)) => {
+                if counter.analysing.load(Ordering::Relaxed) && !announced {
+                    announced = true;
+                    progress.stage(Stage::Analysing, spec_text);
+                }
+                let now = (counter.done.load(Ordering::Relaxed), counter.total.load(Ordering::Relaxed));
+                if announced && now != last {
+                    last = now;
+                    progress.files(now.0, now.1);
+                }
+            }
+        }
+    };
+    let (package, unpacked, analysis, provenance) =
+        joined.map_err(|e| FetchError::Setup(format!("analysis thread failed: {e}")))??;
+    let total = counter.total.load(Ordering::Relaxed);
+    progress.files(total, total);
+    let report = Report::new(
         package,
         &unpacked,
         analysis,
         provenance,
         start.elapsed().as_millis() as u64,
-    ))
+    );
+    progress.stage(Stage::Done, spec_text);
+    Ok((report, unpacked.tree))
+}
+
+/// Analysis progress counted on the blocking thread.
+#[derive(Default)]
+struct FileCounter {
+    analysing: AtomicBool,
+    done: AtomicUsize,
+    total: AtomicUsize,
+}
+
+impl Progress for FileCounter {
+    fn files(&self, done: usize, total: usize) {
+        self.done.fetch_max(done, Ordering::Relaxed);
+        self.total.store(total, Ordering::Relaxed);
+    }
 }
 
 /// The report for one server of an MCP client config, from the config alone: the derived spec

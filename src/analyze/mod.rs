@@ -197,6 +197,11 @@ fn run(job: Job, path: &str, bytes: &[u8], language: &str) -> FileResult {
 /// JavaScript, TypeScript and Python, text scanners for every text file, endpoints from string
 /// literals and scripts, the MCP surface with its model-facing text checked, and manifests.
 pub fn analyze(tree: &PackageTree) -> Analysis {
+    analyze_with(tree, &crate::progress::NoProgress)
+}
+
+/// [`analyze`], telling `progress` how many files are done as they finish.
+pub fn analyze_with(tree: &PackageTree, progress: &dyn crate::progress::Progress) -> Analysis {
     let jobs: Vec<(&str, &[u8], &'static str, Job)> = tree
         .iter()
         .filter_map(|(path, f)| {
@@ -205,6 +210,8 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
         })
         .collect();
     let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    progress.files(0, jobs.len());
     let results: Mutex<Vec<(usize, FileResult)>> = Mutex::new(Vec::new());
     let workers = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -217,6 +224,7 @@ pub fn analyze(tree: &PackageTree) -> Analysis {
                     break;
                 };
                 let found = run(job, path, bytes, language);
+                progress.files(done.fetch_add(1, Ordering::Relaxed) + 1, jobs.len());
                 if let Ok(mut r) = results.lock() {
                     r.push((i, found));
                 }

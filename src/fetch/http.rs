@@ -4,13 +4,24 @@ use std::time::Duration;
 
 use super::FetchError;
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Http {
     /// Built on first use: loading the system's root certificates costs tens of milliseconds,
     /// which a scan served from the cache never needs.
     client: std::sync::OnceLock<reqwest::Client>,
     timeout: Duration,
     retries: u32,
+    /// Told about download bytes as they arrive (the TUI shows them).
+    progress: Option<std::sync::Arc<dyn crate::progress::Progress>>,
+}
+
+impl std::fmt::Debug for Http {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Http")
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A response body (or its absence).
@@ -25,7 +36,13 @@ impl Http {
             client: std::sync::OnceLock::new(),
             timeout,
             retries,
+            progress: None,
         })
+    }
+
+    /// Report download progress to `progress`.
+    pub fn set_progress(&mut self, progress: std::sync::Arc<dyn crate::progress::Progress>) {
+        self.progress = Some(progress);
     }
 
     fn client(&self) -> Result<&reqwest::Client, FetchError> {
@@ -114,6 +131,7 @@ impl Http {
             }));
         }
         let mut resp = resp;
+        let total = resp.content_length();
         let mut body = Vec::new();
         loop {
             match resp.chunk().await {
@@ -125,6 +143,9 @@ impl Http {
                         }));
                     }
                     body.extend_from_slice(&chunk);
+                    if let Some(p) = &self.progress {
+                        p.bytes(url, body.len() as u64, total);
+                    }
                 }
                 Ok(None) => break,
                 Err(e) => return Err(Attempt::Retry(unreachable(&e))),

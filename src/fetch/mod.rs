@@ -232,6 +232,15 @@ impl Fetcher {
         Ok(Fetcher { opts, http })
     }
 
+    /// Report download bytes to `progress` (the TUI shows them while a scan runs).
+    pub fn with_progress(
+        mut self,
+        progress: std::sync::Arc<dyn crate::progress::Progress>,
+    ) -> Fetcher {
+        self.http.set_progress(progress);
+        self
+    }
+
     pub fn options(&self) -> &FetchOptions {
         &self.opts
     }
