@@ -16,4 +16,5 @@ pub mod risk;
 pub mod scan;
 pub mod settings;
 pub mod spec;
+pub mod tui;
 pub mod util;

@@ -1,0 +1,4 @@
+//! The terminal review workstation (DESIGN §7).
+
+pub mod code;
+pub mod escape;
