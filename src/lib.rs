@@ -12,6 +12,7 @@ pub mod finding;
 pub mod progress;
 pub mod provenance;
 pub mod report;
+pub mod review;
 pub mod risk;
 pub mod scan;
 pub mod settings;
