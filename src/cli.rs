@@ -16,8 +16,9 @@ use crate::finding::Severity;
                   without ever running it.\n\nExit codes: 0 done, 1 policy failure, 2 error."
 )]
 pub struct Cli {
+    /// No command: the review workstation over the MCP client configs found (or the demo).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Parsed once per run: the size difference between variants does not matter.
@@ -28,6 +29,35 @@ pub enum Command {
     Scan(ScanArgs),
     /// List the MCP client configs found, their servers and config-level findings.
     Configs(ConfigsArgs),
+    /// Review packages in the terminal workstation (no SPEC: the MCP client configs found on
+    /// this machine, or the demo package when there are none).
+    Review(ReviewArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ReviewArgs {
+    /// What to review (as for `scan`); `demo` is the demo package shipped with mcpvet.
+    #[arg(value_name = "SPEC")]
+    pub specs: Vec<String>,
+
+    /// Checklist for new reviews: thorough (8 steps) or quick (5 steps).
+    #[arg(long, value_name = "ID")]
+    pub checklist: Option<String>,
+
+    /// Where review sessions are kept [env: MCPVET_STATE_DIR; default: <state dir>/mcpvet/reviews].
+    #[arg(long, env = "MCPVET_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Keymap: default or vim (overrides `[tui] keymap` in the settings file).
+    #[arg(long, value_name = "NAME")]
+    pub keymap: Option<String>,
+
+    /// Theme: dark, light, high-contrast or a file in <config dir>/mcpvet/themes/.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
 }
 
 /// Output of `configs`.
@@ -114,7 +144,7 @@ pub struct ScanArgs {
     pub fetch: FetchArgs,
 }
 
-#[derive(Debug, Args, Clone)]
+#[derive(Debug, Args, Clone, Default)]
 pub struct FetchArgs {
     /// Use only the cache; never touch the network.
     #[arg(long)]

@@ -8,7 +8,9 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use clap::Parser;
 
-use mcpvet::cli::{Cli, Command, ConfigsArgs, ConfigsFormat, FetchArgs, OutputFormat, ScanArgs};
+use mcpvet::cli::{
+    Cli, Command, ConfigsArgs, ConfigsFormat, FetchArgs, OutputFormat, ReviewArgs, ScanArgs,
+};
 use mcpvet::config::{self, Client, Locations, ServerEntry};
 use mcpvet::fetch::{base_url, cache::Cache, FetchOptions, Fetcher, Registries};
 use mcpvet::report::{self, Report};
@@ -28,17 +30,66 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Scan(args) => scan(args),
-        Command::Configs(args) => configs(args),
+        Some(Command::Scan(args)) => scan(args),
+        Some(Command::Configs(args)) => configs(args),
+        Some(Command::Review(args)) => review(args),
+        // No command: the workstation, with flags and environment as `review` reads them.
+        None => match Cli::parse_from(["mcpvet", "review"]).command {
+            Some(Command::Review(args)) => review(args),
+            _ => review(ReviewArgs::default()),
+        },
     }
 }
 
-fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
+fn load_settings(args: &FetchArgs) -> Result<Settings> {
     let settings_path = args.settings.clone().or_else(Settings::default_path);
-    let settings = match &settings_path {
+    Ok(match &settings_path {
         Some(p) => Settings::load(p)?,
         None => Settings::default(),
+    })
+}
+
+fn review(args: ReviewArgs) -> Result<ExitCode> {
+    if !std::io::stdout().is_terminal() {
+        eprintln!("mcpvet: the review workstation needs a terminal (stdout is not a TTY); use `mcpvet scan` for output to a file or pipe");
+        return Ok(ExitCode::from(2));
+    }
+    let settings = load_settings(&args.fetch)?;
+    let fetch = fetch_options(&args.fetch)?;
+    let checklist = args
+        .checklist
+        .or(settings.tui.checklist)
+        .unwrap_or_else(|| "thorough".into());
+    if mcpvet::review::checklist::builtin(&checklist).is_none() {
+        return Err(anyhow!(
+            "--checklist {checklist}: not one of {}",
+            mcpvet::review::checklist::builtin_ids().join(", ")
+        ));
+    }
+    let opts = mcpvet::tui::Options {
+        specs: args.specs,
+        fetch,
+        state_dir: args
+            .state_dir
+            .or_else(mcpvet::review::SessionStore::default_dir),
+        checklist,
+        keymap: args
+            .keymap
+            .or(settings.tui.keymap)
+            .unwrap_or_else(|| "default".into()),
+        theme: args
+            .theme
+            .or(settings.tui.theme)
+            .unwrap_or_else(|| "dark".into()),
+        config_dir: dirs::config_dir().map(|d| d.join("mcpvet")),
+        locations: Locations::from_env(),
     };
+    mcpvet::tui::run(opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
+    let settings = load_settings(args)?;
     let mut opts = FetchOptions::default();
     let npm = args.npm_registry.clone().or(settings.registries.npm);
     let pypi = args.pypi_index.clone().or(settings.registries.pypi);

@@ -20,6 +20,11 @@
 //!
 //! [provenance]
 //! internal_scopes = ["@acme"]
+//!
+//! [tui]
+//! keymap = "vim"          # or "default"; <config dir>/mcpvet/keymap.toml is layered on top
+//! theme = "light"         # dark, light, high-contrast, or <config dir>/mcpvet/themes/NAME.toml
+//! checklist = "quick"     # or "thorough"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -37,6 +42,20 @@ pub struct Settings {
     pub limits: LimitSettings,
     #[serde(default)]
     pub provenance: ProvenanceSettings,
+    #[serde(default)]
+    pub tui: TuiSettings,
+}
+
+/// `[tui]`: the review workstation's keymap, theme and default checklist.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TuiSettings {
+    /// `default` or `vim`.
+    pub keymap: Option<String>,
+    /// `dark`, `light`, `high-contrast` or a user theme.
+    pub theme: Option<String>,
+    /// `thorough` or `quick`.
+    pub checklist: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
