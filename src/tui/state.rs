@@ -200,6 +200,8 @@ pub struct Review {
     pub lock: Option<SessionLock>,
     /// Why the session cannot be written (another mcpvet holds it).
     pub read_only: Option<String>,
+    /// Why changes are not saved (no state dir, or the store failed); still editable.
+    pub unsaved: Option<String>,
     /// Per step: its evidence and suggested outcome (computed once).
     pub evidence: Vec<Vec<Evidence>>,
     pub suggested: Vec<Option<(Outcome, String)>>,
@@ -232,10 +234,10 @@ impl Review {
         checklist_id: &str,
         opened: Opened,
     ) -> Review {
-        let (session, lock, read_only) = match opened {
-            Opened::Locked(s, l) => (s, Some(l), None),
-            Opened::ReadOnly(s, why) => (s, None, Some(why)),
-            Opened::NoStore(why) => (None, None, Some(why)),
+        let (session, lock, read_only, unsaved) = match opened {
+            Opened::Locked(s, l) => (s, Some(l), None, None),
+            Opened::ReadOnly(s, why) => (s, None, Some(why), None),
+            Opened::NoStore(why) => (None, None, None, Some(why)),
         };
         let session = session.unwrap_or_else(|| Session::for_report(&report, checklist_id));
         // A resumed session keeps the checklist it was started with.
@@ -266,6 +268,7 @@ impl Review {
             session,
             lock,
             read_only,
+            unsaved,
             evidence,
             suggested,
             deps,
@@ -490,6 +493,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     let review =
                         Review::new(Arc::new(report), Arc::new(tree), &checklist_id, opened);
                     let why = review.read_only.clone();
+                    let unsaved = review.unsaved.clone();
                     let resumed = review.session.outcomes().len();
                     let resume_screen = review
                         .session
@@ -506,6 +510,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         }
                         match why {
                             Some(w) => state.error(format!("read-only: {w}")),
+                            None if unsaved.is_some() => state.error(unsaved.unwrap_or_default()),
                             None if resumed > 0 => state.info(format!(
                                 "review resumed: {resumed} step{} answered",
                                 if resumed == 1 { "" } else { "s" }

@@ -88,9 +88,6 @@ pub fn draw(frame: &mut Frame, area: Rect, r: &Review, theme: &Theme) {
     let mut selected_line = 0;
     if let Some(s) = steps.get(r.step) {
         d.push(Line::styled(esc(&s.title), theme.style("title")));
-        for l in s.guidance.lines() {
-            d.push(Line::raw(esc(l)));
-        }
         if let Some(Some((o, why))) = r.suggested.get(r.step) {
             let label = outcome_label(Some(*o));
             d.push(Line::from(vec![
@@ -151,6 +148,10 @@ pub fn draw(frame: &mut Frame, area: Rect, r: &Review, theme: &Theme) {
                     },
                 ),
             ]));
+        }
+        d.push(Line::styled("Guidance:", theme.style("heading")));
+        for l in s.guidance.lines() {
+            d.push(Line::raw(esc(l)));
         }
     }
     let inner = detail_area.height.saturating_sub(2) as usize;

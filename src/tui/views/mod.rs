@@ -47,7 +47,7 @@ pub(crate) fn heading<'a>(text: impl Into<String>, theme: &Theme) -> Line<'a> {
 
 pub(crate) fn kv<'a>(key: &str, value: String, theme: &Theme) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("  {key:<10} "), theme.style("muted")),
+        Span::styled(format!("  {key:<11} "), theme.style("muted")),
         Span::styled(value, theme.style("base")),
     ])
 }

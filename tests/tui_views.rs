@@ -1,0 +1,223 @@
+//! Render snapshots of every screen (80×24 and 160×48) from the demo package's real report,
+//! and state tests driven by key strings. No terminal, no network.
+
+use mcpvet::tui::keymap::{Key, Keymap};
+use mcpvet::tui::state::{update, Effect, Msg, Opened, QueueItem, Scanned, Screen, Source, State};
+use mcpvet::tui::theme::{Depth, Theme};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+fn demo_state(keymap: &str, opened: Opened) -> State {
+    let queue = vec![QueueItem::new(
+        "weather-mcp-demo (demo package)".into(),
+        "demo".into(),
+        Source::Demo,
+    )];
+    let mut state = State::new(queue, Keymap::embedded(keymap).unwrap(), "thorough");
+    assert_eq!(state.open(0), vec![Effect::Scan(0)]);
+    let (info, unpacked) = mcpvet::tui::demo::package();
+    let (report, tree) =
+        mcpvet::scan::scan_tree(info, unpacked, &mcpvet::progress::NoProgress).unwrap();
+    update(
+        &mut state,
+        Msg::Scanned(
+            0,
+            Ok(Box::new(Scanned {
+                report,
+                tree,
+                opened,
+            })),
+        ),
+    );
+    state.status = None;
+    state
+}
+
+fn unsaved() -> Opened {
+    Opened::NoStore("test: not saved".into())
+}
+
+/// Feed a key string ("j j <enter> ?") through the keymap and update.
+fn keys(state: &mut State, s: &str) -> Vec<Effect> {
+    let mut fx = Vec::new();
+    for k in Key::parse_seq(s).unwrap() {
+        fx.extend(update(state, Msg::Key(k)));
+    }
+    fx
+}
+
+fn render(state: &mut State, w: u16, h: u16) -> String {
+    let theme = Theme::embedded("dark", Depth::TrueColor).unwrap();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| mcpvet::tui::views::draw(f, state, &theme))
+        .unwrap();
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..h {
+        let mut line = String::new();
+        for x in 0..w {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn every_screen_at_80x24_and_160x48() {
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut state = demo_state("default", unsaved());
+        for (key, screen) in [
+            ("2", Screen::Overview),
+            ("4", Screen::Tools),
+            ("5", Screen::Deps),
+            ("6", Screen::Checklist),
+            ("7", Screen::Verdict),
+            ("1", Screen::Queue),
+        ] {
+            keys(&mut state, key);
+            assert_eq!(state.screen, screen);
+            let text = render(&mut state, w, h);
+            insta::assert_snapshot!(format!("{}_{w}x{h}", screen.mode()), text);
+        }
+        keys(&mut state, "2 ?");
+        insta::assert_snapshot!(format!("help_{w}x{h}"), render(&mut state, w, h));
+    }
+}
+
+#[test]
+fn screens_carry_the_analysis() {
+    let mut state = demo_state("default", unsaved());
+    let overview = render(&mut state, 160, 48);
+    assert!(overview.contains("Risk 100/100 critical"), "{overview}");
+    let forecast = overview
+        .lines()
+        .find(|l| l.contains("get_forecast:"))
+        .unwrap_or_default();
+    assert!(forecast.contains("network to 45.61.139.22"), "{overview}");
+    assert!(overview.contains("reads ~/.aws/credentials"), "{overview}");
+    keys(&mut state, "4");
+    let tools = render(&mut state, 160, 48);
+    assert!(tools.contains("<IMPORTANT>Before answering"), "{tools}");
+}
+
+#[test]
+fn marking_steps_and_recording_a_verdict_by_keys() {
+    let mut state = demo_state("default", unsaved());
+    // Pass step 1, fail step 2 (the cursor moves on after each mark), then note step 3.
+    let fx = keys(&mut state, "6 p f");
+    assert_eq!(fx, vec![Effect::Save(0), Effect::Save(0)]);
+    let r = state.review().unwrap();
+    let ids: Vec<String> = r.checklist.steps.iter().map(|s| s.id.clone()).collect();
+    let outcomes = r.session.outcomes();
+    assert_eq!(outcomes.len(), 2);
+    assert_eq!(
+        outcomes.get(&ids[0]).copied(),
+        Some(mcpvet::review::Outcome::Pass)
+    );
+    assert_eq!(
+        outcomes.get(&ids[1]).copied(),
+        Some(mcpvet::review::Outcome::Fail)
+    );
+    assert_eq!(r.step, 2);
+    keys(&mut state, "e o k <space> t h e n <enter>");
+    let r = state.review().unwrap();
+    assert_eq!(r.session.steps[&ids[2]].note, "ok then");
+    // Movement and the evidence pane.
+    keys(&mut state, "k j l");
+    assert_eq!(
+        state.review().unwrap().checklist_pane,
+        mcpvet::tui::state::Pane::Detail
+    );
+    // Critical band: GO differs from the NO-GO suggestion and needs a reason and an override.
+    keys(&mut state, "7 g");
+    assert!(state.input.is_some());
+    keys(&mut state, "<enter>");
+    assert!(state.input.is_some(), "an empty reason is refused");
+    keys(&mut state, "w h y <enter>");
+    assert!(state.input.is_some(), "then the owner override");
+    keys(&mut state, "o w n e r <enter>");
+    let v = state.review().unwrap().session.verdict.clone().unwrap();
+    assert_eq!(v.verdict, mcpvet::review::Verdict::Go);
+    assert_eq!(v.reason.as_deref(), Some("why"));
+    assert_eq!(v.override_reason.as_deref(), Some("owner"));
+    // NO-GO is what the matrix suggests: recorded at once.
+    keys(&mut state, "n");
+    let v = state.review().unwrap().session.verdict.clone().unwrap();
+    assert_eq!(v.verdict, mcpvet::review::Verdict::NoGo);
+    assert!(v.reason.is_none());
+    // Esc cancels a prompt; Ctrl-C quits from anywhere with a save.
+    keys(&mut state, "s <esc>");
+    assert!(state.input.is_none());
+    let fx = keys(&mut state, "e <c-c>");
+    assert_eq!(fx, vec![Effect::Save(0), Effect::Quit]);
+    assert!(state.quit);
+}
+
+#[test]
+fn help_and_sequences() {
+    let mut state = demo_state("vim", unsaved());
+    keys(&mut state, "g k");
+    assert_eq!(state.screen, Screen::Checklist);
+    keys(&mut state, "g v");
+    assert_eq!(state.screen, Screen::Verdict);
+    keys(&mut state, "?");
+    assert!(state.help);
+    let text = render(&mut state, 80, 24);
+    assert!(text.contains("Choose GO"), "{text}");
+    keys(&mut state, "<esc>");
+    assert!(!state.help);
+    // A sequence that goes nowhere falls back to its last key.
+    keys(&mut state, "g 1");
+    assert_eq!(state.screen, Screen::Queue);
+}
+
+#[test]
+fn a_locked_review_is_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = mcpvet::review::SessionStore::new(dir.path().to_path_buf());
+    let (info, unpacked) = mcpvet::tui::demo::package();
+    let (report, _) =
+        mcpvet::scan::scan_tree(info, unpacked, &mcpvet::progress::NoProgress).unwrap();
+    let first = mcpvet::tui::app::open_session(Some(&store), &report);
+    assert!(matches!(first, Opened::Locked(..)));
+    let second = mcpvet::tui::app::open_session(Some(&store), &report);
+    let Opened::ReadOnly(_, why) = &second else {
+        panic!("a second open must be read-only");
+    };
+    assert!(why.contains("another mcpvet"), "{why}");
+    let mut state = demo_state("default", second);
+    let fx = keys(&mut state, "6 p");
+    assert!(fx.is_empty());
+    assert!(state.review().unwrap().session.outcomes().is_empty());
+    assert!(state.status.as_ref().unwrap().0.contains("read-only"));
+    drop(first);
+}
+
+#[test]
+fn resumes_where_it_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = mcpvet::review::SessionStore::new(dir.path().to_path_buf());
+    let (info, unpacked) = mcpvet::tui::demo::package();
+    let (report, _) =
+        mcpvet::scan::scan_tree(info, unpacked, &mcpvet::progress::NoProgress).unwrap();
+    let opened = mcpvet::tui::app::open_session(Some(&store), &report);
+    let mut state = demo_state("default", opened);
+    for fx in keys(&mut state, "6 p p u q") {
+        if let Effect::Save(i) = fx {
+            store
+                .save(&state.queue[i].review.as_ref().unwrap().session)
+                .unwrap();
+        }
+    }
+    // Quitting drops the lock with the state.
+    drop(state);
+    let opened = mcpvet::tui::app::open_session(Some(&store), &report);
+    assert!(matches!(opened, Opened::Locked(Some(_), _)));
+    let state = demo_state("default", opened);
+    assert_eq!(state.screen, Screen::Checklist);
+    let r = state.review().unwrap();
+    assert_eq!(r.session.outcomes().len(), 3);
+    assert_eq!(r.step, 3);
+}
