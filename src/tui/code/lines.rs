@@ -34,6 +34,9 @@ impl LineIndex {
         };
         let mut end = self.starts.get(i + 1).map_or(self.len, |&n| n - 1);
         end = end.min(bytes.len()).max(start);
+        if end > start && bytes.get(end - 1) == Some(&b'\n') {
+            end -= 1;
+        }
         if end > start && bytes.get(end - 1) == Some(&b'\r') {
             end -= 1;
         }
@@ -78,7 +81,10 @@ mod tests {
 
     #[test]
     fn trailing_newline_and_empty_file() {
-        assert_eq!(LineIndex::new(b"a\nb\n").count(), 2);
+        let b = b"a\nb\r\n";
+        let ix = LineIndex::new(b);
+        assert_eq!(ix.count(), 2);
+        assert_eq!(&b[ix.range(b, 1)], b"b");
         assert_eq!(LineIndex::new(b"").count(), 1);
         assert_eq!(LineIndex::new(b"\n").count(), 1);
         assert_eq!(LineIndex::new(b"\n\n").count(), 2);
