@@ -70,6 +70,7 @@ fn every_screen_at_80x24_and_160x48() {
         let mut state = demo_state("default", unsaved());
         for (key, screen) in [
             ("2", Screen::Overview),
+            ("3", Screen::Code),
             ("4", Screen::Tools),
             ("5", Screen::Deps),
             ("6", Screen::Checklist),
@@ -153,6 +154,35 @@ fn marking_steps_and_recording_a_verdict_by_keys() {
     let fx = keys(&mut state, "e <c-c>");
     assert_eq!(fx, vec![Effect::Save(0), Effect::Quit]);
     assert!(state.quit);
+}
+
+#[test]
+fn evidence_and_tool_findings_jump_to_the_code() {
+    let mut state = demo_state("default", unsaved());
+    // Tools: the first tool's first finding.
+    keys(&mut state, "4 l <enter>");
+    assert_eq!(state.screen, Screen::Code);
+    let r = state.review().unwrap();
+    let t = &r.report.tools[0];
+    let f = &r.report.findings[t.findings[0]];
+    assert_eq!(
+        r.code.cursor_location(),
+        Some((f.path.clone(), f.line.unwrap()))
+    );
+    let text = render(&mut state, 80, 24);
+    assert!(text.contains("src/index.js"), "{text}");
+    // Checklist: step 4 (code) evidence.
+    keys(&mut state, "6 <home> j j j l <enter>");
+    assert_eq!(state.screen, Screen::Code);
+    let r = state.review().unwrap();
+    let e = &r.evidence[3][0];
+    assert_eq!(r.code.cursor_location().map(|(p, _)| p), e.file.clone());
+    // Code keys reach the component; a search prompt takes typed text, Esc closes it.
+    keys(&mut state, "/ f e t c h");
+    assert!(state.review().unwrap().code.wants_text_input());
+    keys(&mut state, "<esc>");
+    assert!(!state.review().unwrap().code.wants_text_input());
+    assert_eq!(state.screen, Screen::Code);
 }
 
 #[test]

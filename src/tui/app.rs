@@ -21,7 +21,7 @@ use crate::review::{ReviewError, SessionStore};
 
 use super::keymap::{Key, Keymap};
 use super::state::{
-    update, Effect, Msg, Opened, Progress, QueueItem, Saved, Scanned, Source, State,
+    update, Effect, Msg, Opened, Progress, QueueItem, Saved, Scanned, Screen, Source, State,
 };
 use super::theme::{Depth, Theme};
 
@@ -301,6 +301,8 @@ async fn event_loop(
     let store = store.map(Arc::new);
     term.draw(|f| super::views::draw(f, state, theme))?;
     let mut effects = initial;
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let mut quit = false;
         for fx in effects.drain(..) {
@@ -328,7 +330,19 @@ async fn event_loop(
         if quit {
             break;
         }
-        let Some(ev) = rx.recv().await else { break };
+        // Ticks only matter while the Code screen may have background highlighting to collect.
+        let ev = tokio::select! {
+            ev = rx.recv() => ev,
+            _ = tick.tick() => {
+                if state.screen == Screen::Code
+                    && state.review_mut().is_some_and(|r| r.code.poll())
+                {
+                    term.draw(|f| super::views::draw(f, state, theme))?;
+                }
+                continue;
+            }
+        };
+        let Some(ev) = ev else { break };
         let mut batch = vec![ev];
         while let Ok(ev) = rx.try_recv() {
             batch.push(ev);

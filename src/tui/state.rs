@@ -14,6 +14,7 @@ use crate::review::session::Session;
 use crate::review::SessionLock;
 
 use super::action::Action;
+use super::code::{CodeAction, CodeState};
 use super::deps::Deps;
 use super::keymap::{Key, KeyCode, Keymap, Resolved};
 
@@ -22,6 +23,7 @@ use super::keymap::{Key, KeyCode, Keymap, Resolved};
 pub enum Screen {
     Queue,
     Overview,
+    Code,
     Tools,
     Deps,
     Checklist,
@@ -31,6 +33,7 @@ pub enum Screen {
 pub const SCREENS: &[Screen] = &[
     Screen::Queue,
     Screen::Overview,
+    Screen::Code,
     Screen::Tools,
     Screen::Deps,
     Screen::Checklist,
@@ -42,6 +45,7 @@ impl Screen {
         match self {
             Screen::Queue => "queue",
             Screen::Overview => "overview",
+            Screen::Code => "code",
             Screen::Tools => "tools",
             Screen::Deps => "deps",
             Screen::Checklist => "checklist",
@@ -53,6 +57,7 @@ impl Screen {
         match self {
             Screen::Queue => "Queue",
             Screen::Overview => "Overview",
+            Screen::Code => "Code",
             Screen::Tools => "Tools",
             Screen::Deps => "Deps",
             Screen::Checklist => "Checklist",
@@ -206,6 +211,8 @@ pub struct Review {
     pub evidence: Vec<Vec<Evidence>>,
     pub suggested: Vec<Option<(Outcome, String)>>,
     pub deps: Deps,
+    /// The Code screen (tree, source with findings, search).
+    pub code: CodeState,
     pub step: usize,
     pub evidence_cursor: usize,
     pub checklist_pane: Pane,
@@ -261,6 +268,7 @@ impl Review {
             .map(|s| s.suggest_why(&report))
             .collect();
         let deps = Deps::from_tree(&tree);
+        let code = CodeState::new(tree.clone(), report.clone());
         let mut r = Review {
             report,
             tree,
@@ -272,6 +280,7 @@ impl Review {
             evidence,
             suggested,
             deps,
+            code,
             step: 0,
             evidence_cursor: 0,
             checklist_pane: Pane::List,
@@ -294,6 +303,14 @@ impl Review {
         if let Some(t) = get("tool") {
             self.tool = t.min(self.report.tools.len().saturating_sub(1));
         }
+        let line = self
+            .session
+            .ui
+            .get("code.line")
+            .and_then(|v| v.parse::<u32>().ok());
+        if let (Some(file), Some(line)) = (self.session.ui.get("code.file").cloned(), line) {
+            self.code.jump_to(&file, line);
+        }
     }
 
     /// Cursor state into the session's `ui` map (saved with it).
@@ -302,6 +319,20 @@ impl Review {
         ui.insert("screen".into(), screen.mode().into());
         ui.insert("step".into(), self.step.to_string());
         ui.insert("tool".into(), self.tool.to_string());
+        if let Some((file, line)) = self.code.cursor_location() {
+            ui.insert("code.file".into(), file);
+            ui.insert("code.line".into(), line.to_string());
+        }
+    }
+
+    /// Show evidence or a finding in the Code screen.
+    fn jump(&mut self, finding: Option<usize>, file: Option<&str>, line: Option<u32>) -> bool {
+        match (finding, file) {
+            (Some(i), _) => self.code.jump_to_finding(i),
+            (None, Some(f)) => self.code.jump_to(f, line.unwrap_or(1)),
+            (None, None) => return false,
+        }
+        true
     }
 
     pub fn suggestion(&self) -> Suggestion {
@@ -541,6 +572,20 @@ fn on_key(state: &mut State, key: Key) -> Vec<Effect> {
     if state.input.is_some() {
         return on_input_key(state, key);
     }
+    if state.screen == Screen::Code && !state.help {
+        if let Some(r) = state.review_mut() {
+            if r.code.wants_text_input() {
+                match key.code {
+                    KeyCode::Esc => r.code.input_cancel(),
+                    KeyCode::Enter => r.code.input_submit(),
+                    KeyCode::Backspace => r.code.input_backspace(),
+                    KeyCode::Char(c) if !key.ctrl && !key.alt => r.code.input_char(c),
+                    _ => {}
+                }
+                return vec![];
+            }
+        }
+    }
     state.pending.push(key);
     let keys = state.pending.clone();
     match state.keymap.resolve(state.mode(), &keys) {
@@ -724,10 +769,7 @@ fn on_action(state: &mut State, a: Action) -> Vec<Effect> {
         Action::ScreenDeps => Some(Screen::Deps),
         Action::ScreenChecklist => Some(Screen::Checklist),
         Action::ScreenVerdict => Some(Screen::Verdict),
-        Action::ScreenCode => {
-            state.info("the Code screen is not available in this build");
-            return vec![];
-        }
+        Action::ScreenCode => Some(Screen::Code),
         Action::NextScreen | Action::PrevScreen => {
             let list = screens(state);
             let pos = list.iter().position(|s| *s == state.screen).unwrap_or(0);
@@ -815,15 +857,63 @@ fn on_action(state: &mut State, a: Action) -> Vec<Effect> {
                     }
                 }
                 (Pane::Detail, Action::Open) => {
-                    state.info("the Code screen is not available in this build");
+                    let f = r
+                        .report
+                        .tools
+                        .get(r.tool)
+                        .and_then(|t| t.findings.get(r.tool_finding))
+                        .copied();
+                    if r.jump(f, None, None) {
+                        state.screen = Screen::Code;
+                    }
                 }
                 (Pane::Detail, _) => r.tool_finding = list_move(r.tool_finding, nf, a, page),
+            }
+            vec![]
+        }
+        Screen::Code => {
+            let Some(r) = state.review_mut() else {
+                return vec![];
+            };
+            if let Some(ca) = code_action(a) {
+                r.code.handle(ca);
             }
             vec![]
         }
         Screen::Checklist => checklist_action(state, a, page),
         Screen::Verdict => verdict_action(state, a, page),
     }
+}
+
+/// The Code screen's meaning of an action.
+fn code_action(a: Action) -> Option<CodeAction> {
+    Some(match a {
+        Action::Up => CodeAction::Up,
+        Action::Down => CodeAction::Down,
+        Action::PageUp => CodeAction::PageUp,
+        Action::PageDown => CodeAction::PageDown,
+        Action::Top => CodeAction::Top,
+        Action::Bottom => CodeAction::Bottom,
+        Action::Left => CodeAction::Left,
+        Action::Right => CodeAction::Right,
+        Action::LineStart => CodeAction::LineStart,
+        Action::NextFinding => CodeAction::NextFinding,
+        Action::PrevFinding => CodeAction::PrevFinding,
+        Action::NextFile => CodeAction::NextFile,
+        Action::PrevFile => CodeAction::PrevFile,
+        Action::FocusTree => CodeAction::FocusTree,
+        Action::FocusSource => CodeAction::FocusSource,
+        Action::ToggleFocus => CodeAction::ToggleFocus,
+        Action::Open => CodeAction::Open,
+        Action::Search => CodeAction::StartSearch,
+        Action::SearchNext => CodeAction::SearchNext,
+        Action::SearchPrev => CodeAction::SearchPrev,
+        Action::GotoLine => CodeAction::StartGotoLine,
+        Action::ToggleHidden => CodeAction::ToggleHidden,
+        Action::ToggleFindings => CodeAction::ToggleFindingsList,
+        Action::Back => CodeAction::FocusTree,
+        _ => return None,
+    })
 }
 
 fn list_move(cur: usize, n: usize, a: Action, page: isize) -> usize {
@@ -942,7 +1032,17 @@ fn checklist_action(state: &mut State, a: Action, page: isize) -> Vec<Effect> {
             if r.checklist_pane == Pane::List && ne > 0 {
                 r.checklist_pane = Pane::Detail;
             } else if r.checklist_pane == Pane::Detail {
-                state.info("the Code screen is not available in this build");
+                let e = r
+                    .evidence
+                    .get(r.step)
+                    .and_then(|ev| ev.get(r.evidence_cursor))
+                    .map(|e| (e.finding, e.file.clone(), e.line));
+                match e {
+                    Some((finding, file, line)) if r.jump(finding, file.as_deref(), line) => {
+                        state.screen = Screen::Code;
+                    }
+                    _ => state.info("this evidence has no place in the code"),
+                }
             }
             vec![]
         }
@@ -1074,6 +1174,10 @@ fn copy_text(state: &State) -> Option<String> {
                 return Some(location(&f.path, f.line, &f.message));
             }
             Some(format!("{} ({}:{})", t.name, t.path, t.line))
+        }
+        Screen::Code => {
+            let (file, line) = r.code.cursor_location()?;
+            Some(format!("{file}:{line}"))
         }
         Screen::Checklist => {
             let ev = r.evidence.get(r.step)?;

@@ -52,6 +52,32 @@ pub(crate) fn kv<'a>(key: &str, value: String, theme: &Theme) -> Line<'a> {
     ])
 }
 
+/// The Code screen's styles from the theme's scopes.
+pub fn code_styles(theme: &Theme) -> super::code::CodeStyles {
+    use crate::finding::Severity;
+    let sev = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+    let t = theme.clone();
+    super::code::CodeStyles {
+        base: theme.style("base"),
+        line_number: theme.style("code.line-number"),
+        gutter: sev.map(|s| theme.severity(s)),
+        span: sev.map(|s| theme.style(&format!("code.finding.{}", s.as_str()))),
+        cursor_line: theme.style("cursor-line"),
+        selection: theme.style("selection"),
+        hidden_marker: theme.style("hidden-marker"),
+        tree_dir: theme.style("code.tree.dir"),
+        tree_file: theme.style("code.tree.file"),
+        search_match: theme.style("code.search"),
+        status: theme.style("code.status"),
+        syntax: std::sync::Arc::new(move |scope: &str| t.style(&format!("syntax.{scope}"))),
+    }
+}
+
 /// Draw the whole screen.
 pub fn draw(frame: &mut Frame, state: &mut State, theme: &Theme) {
     let area = frame.area();
@@ -64,6 +90,17 @@ pub fn draw(frame: &mut Frame, state: &mut State, theme: &Theme) {
     .areas(area);
     state.page = body.height.saturating_sub(3).max(1);
     tabs(frame, top, state, theme);
+    if state.screen == Screen::Code {
+        if let Some(r) = state.review_mut() {
+            let styles = code_styles(theme);
+            r.code.render(frame, body, &styles);
+            status_line(frame, bottom, state, theme);
+            if state.help {
+                help::draw(frame, area, state, theme);
+            }
+            return;
+        }
+    }
     match state.screen {
         Screen::Queue => queue::draw(frame, body, state, theme),
         _ => match state.review() {
@@ -73,7 +110,7 @@ pub fn draw(frame: &mut Frame, state: &mut State, theme: &Theme) {
                 Screen::Deps => deps::draw(frame, body, r, theme),
                 Screen::Checklist => checklist::draw(frame, body, r, theme),
                 Screen::Verdict => verdict::draw(frame, body, r, theme),
-                Screen::Queue => {}
+                Screen::Queue | Screen::Code => {}
             },
             None => pending(frame, body, state, theme),
         },
