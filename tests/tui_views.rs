@@ -251,3 +251,99 @@ fn resumes_where_it_stopped() {
     assert_eq!(r.session.outcomes().len(), 3);
     assert_eq!(r.step, 3);
 }
+
+fn options_with_home(home: &std::path::Path, specs: Vec<String>) -> mcpvet::tui::Options {
+    mcpvet::tui::Options {
+        specs,
+        fetch: Default::default(),
+        state_dir: None,
+        checklist: "thorough".into(),
+        keymap: "default".into(),
+        theme: "dark".into(),
+        config_dir: None,
+        locations: mcpvet::config::Locations {
+            home: Some(home.to_path_buf()),
+            project: Some(home.join("project")),
+            appdata: None,
+        },
+    }
+}
+
+#[test]
+fn the_queue_lists_config_servers_or_falls_back_to_the_demo() {
+    let home = tempfile::tempdir().unwrap();
+    let (queue, errors) =
+        mcpvet::tui::app::build_queue(&options_with_home(home.path(), Vec::new()));
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(queue.len(), 1);
+    assert!(matches!(queue[0].source, Source::Demo));
+
+    std::fs::create_dir_all(home.path().join(".cursor")).unwrap();
+    std::fs::write(
+        home.path().join(".cursor/mcp.json"),
+        r#"{"mcpServers":{"fs":{"command":"npx","args":["-y","some-mcp-server"]},"web":{"url":"http://10.0.0.5/mcp"}}}"#,
+    )
+    .unwrap();
+    let (queue, _) = mcpvet::tui::app::build_queue(&options_with_home(home.path(), Vec::new()));
+    let labels: Vec<&str> = queue.iter().map(|q| q.label.as_str()).collect();
+    assert_eq!(labels, vec!["fs", "web"]);
+    // Unpinned npx and a plain-http internal endpoint carry config-level risk.
+    assert!(queue
+        .iter()
+        .all(|q| q.config_risk.is_some_and(|(s, _)| s > 0)));
+    assert_eq!(queue[0].spec.as_deref(), Some("npm:some-mcp-server"));
+    let mut state = State::new(queue, Keymap::embedded("default").unwrap(), "quick");
+    let text = render(&mut state, 80, 24);
+    assert!(
+        text.contains("not started") && text.contains("fs"),
+        "{text}"
+    );
+    // Enter starts the background scan of the selected server and shows its progress.
+    let fx = keys(&mut state, "j <enter>");
+    assert_eq!(fx, vec![Effect::Scan(1)]);
+    assert_eq!(state.screen, Screen::Overview);
+    update(
+        &mut state,
+        Msg::Progress(
+            1,
+            mcpvet::tui::state::Progress {
+                stage: Some(mcpvet::progress::Stage::Fetching),
+                what: "npm:x".into(),
+                bytes: 2048,
+                total: Some(4096),
+                files_done: 0,
+                files_total: 0,
+            },
+        ),
+    );
+    let text = render(&mut state, 80, 24);
+    assert!(
+        text.contains("fetching npm:x") && text.contains("2048 of 4096 bytes"),
+        "{text}"
+    );
+    // A failure is shown, not a crash; keys still work.
+    update(
+        &mut state,
+        Msg::Scanned(1, Err("registry unreachable: GET x".into())),
+    );
+    let text = render(&mut state, 80, 24);
+    assert!(text.contains("scan failed: registry unreachable"), "{text}");
+    keys(&mut state, "1");
+    assert_eq!(state.screen, Screen::Queue);
+}
+
+#[test]
+fn hostile_names_are_escaped_in_the_queue() {
+    let queue = vec![QueueItem::new(
+        "evil\u{1b}]0;pwned\u{7}\u{202e}name".into(),
+        "origin\u{1b}[2J".into(),
+        Source::Spec("npm:x\u{200b}y".into()),
+    )];
+    let mut state = State::new(queue, Keymap::embedded("default").unwrap(), "thorough");
+    let text = render(&mut state, 160, 10);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{200b}'));
+    assert!(
+        text.contains("evil⟨ESC⟩]0;pwned⟨BEL⟩⟨U+202E⟩name"),
+        "{text}"
+    );
+}
