@@ -168,6 +168,26 @@ struct OpenFile {
     binary: bool,
     /// Findings of this file (indices into `report.findings`), by line and column.
     findings: Vec<usize>,
+    /// The most lines any of them spans beyond its first.
+    max_extent: u32,
+}
+
+impl OpenFile {
+    /// Findings touching 1-based line `ln` (binary search: O(log n + hits) per row).
+    fn findings_on<'a>(&'a self, report: &'a Report, ln: u32) -> impl Iterator<Item = usize> + 'a {
+        let first = |i: &usize| report.findings[*i].line.unwrap_or(1).max(1);
+        let lo = ln.saturating_sub(self.max_extent);
+        let start = self.findings.partition_point(|i| first(i) < lo);
+        self.findings[start..]
+            .iter()
+            .copied()
+            .take_while(move |i| first(i) <= ln)
+            .filter(move |&i| {
+                let f = &report.findings[i];
+                let a = f.line.unwrap_or(1).max(1);
+                f.end_line.unwrap_or(a).max(a) >= ln
+            })
+    }
 }
 
 /// Horizontal scroll step (columns) of Left/Right.
@@ -510,11 +530,22 @@ impl CodeState {
         } else {
             LineIndex::new(&pf.bytes)
         };
+        let findings = self.by_file.get(path).cloned().unwrap_or_default();
+        let max_extent = findings
+            .iter()
+            .map(|&i| {
+                let f = &self.report.findings[i];
+                let a = f.line.unwrap_or(1).max(1);
+                f.end_line.unwrap_or(a).saturating_sub(a)
+            })
+            .max()
+            .unwrap_or(0);
         self.file = Some(OpenFile {
             path: path.to_string(),
             index,
             binary,
-            findings: self.by_file.get(path).cloned().unwrap_or_default(),
+            findings,
+            max_extent,
         });
         self.cursor = 0;
         self.top = 0;

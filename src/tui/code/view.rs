@@ -288,13 +288,9 @@ fn draw_line(
     let mut spans: Vec<(Range<usize>, usize)> = Vec::new();
     let mut first_msg: Option<usize> = None;
     let ln = line_no as u32 + 1;
-    for &i in &file.findings {
+    for i in file.findings_on(&s.report, ln) {
         let f = &s.report.findings[i];
         let start = f.line.unwrap_or(1).max(1);
-        let last = f.end_line.unwrap_or(start).max(start);
-        if ln < start || ln > last {
-            continue;
-        }
         let slot = severity_slot(f.severity);
         worst = Some(worst.map_or(slot, |w: usize| w.max(slot)));
         if first_msg.is_none() || s.nav_pos.and_then(|p| s.nav.get(p)) == Some(&i) {
@@ -540,7 +536,7 @@ fn render_list(s: &mut CodeState, buf: &mut Buffer, area: Rect, st: &CodeStyles)
             st.base
         };
         fill(buf, body, y, row);
-        let sev = format!(" {:<8}", f.severity.as_str());
+        let sev = format!(" {:<9}", f.severity.as_str());
         let x = put(
             buf,
             body.x,
@@ -587,17 +583,7 @@ fn render_status(s: &mut CodeState, buf: &mut Buffer, area: Rect, st: &CodeStyle
         return;
     };
     let ln = s.cursor as u32 + 1;
-    let on_line: Vec<usize> = file
-        .findings
-        .iter()
-        .copied()
-        .filter(|&i| {
-            let f = &s.report.findings[i];
-            let a = f.line.unwrap_or(1).max(1);
-            let b = f.end_line.unwrap_or(a).max(a);
-            (a..=b).contains(&ln)
-        })
-        .collect();
+    let on_line: Vec<usize> = file.findings_on(&s.report, ln).collect();
     let current = s.nav_pos.and_then(|p| s.nav.get(p).copied());
     let Some(&show) = current
         .as_ref()
