@@ -63,7 +63,10 @@ pub async fn scan_spec(
 
 /// The report for one server of an MCP client config, from the config alone: the derived spec
 /// as the package (nothing fetched, so not verified), and the server's config findings.
-pub fn config_report(server: &crate::config::ServerEntry) -> Report {
+pub fn config_report(
+    server: &crate::config::ServerEntry,
+    rules: Option<&crate::provenance::Rules>,
+) -> Report {
     use crate::report::{Capabilities, Stats, ToolInfo, SCHEMA};
     let spec_text = server
         .spec
@@ -122,6 +125,15 @@ pub fn config_report(server: &crate::config::ServerEntry) -> Report {
             elapsed_ms: 0,
         },
     };
+    // What the name and source alone say (scope, vendor domain of a remote server, git owner,
+    // look-alike names); registry signals need the fetch (`--deep`).
+    report.capabilities.hosts = config_hosts(server);
+    if let (Some(_), Some(rules)) = (&server.spec, rules) {
+        let (provenance, squats) =
+            crate::provenance::assess(&report.package, None, rules, crate::provenance::now());
+        report.provenance = provenance;
+        report.findings.extend(squats);
+    }
     // Config signals (unpinned, endpoints, inline secrets, shell commands) weigh in as findings.
     report.risk = crate::risk::assess(&report);
     report
@@ -136,9 +148,13 @@ pub async fn scan_server(
     deep: bool,
 ) -> (Report, Option<ScanError>) {
     let start = Instant::now();
+    let rules = match crate::provenance::Rules::embedded() {
+        Ok(r) => r.with_internal_scopes(&fetcher.options().internal_scopes),
+        Err(e) => return (config_report(server, None), Some(e.into())),
+    };
     let spec = match (&server.spec, deep) {
         (Some(spec), true) if !matches!(spec, Spec::Remote { .. }) => spec,
-        _ => return (config_report(server), None),
+        _ => return (config_report(server, Some(&rules)), None),
     };
     match scan_spec(fetcher, spec, &spec.to_string(), start).await {
         Ok(mut r) => {
@@ -152,19 +168,32 @@ pub async fn scan_server(
                 ),
             );
             r.findings.extend(server.findings.iter().cloned());
-            let extra = crate::report::Capabilities::from_findings(&server.findings);
-            for (dst, src) in [
-                (&mut r.capabilities.env, extra.env),
-                (&mut r.capabilities.exec, extra.exec),
-            ] {
-                for v in src {
-                    if !dst.contains(&v) {
-                        dst.push(v);
-                    }
-                }
-            }
+            let mut extra = crate::report::Capabilities::from_findings(&server.findings);
+            extra.hosts = config_hosts(server);
+            r.capabilities.merge(extra);
+            // The config's own signals (inline secrets, shell wrappers, endpoints) count too.
+            r.risk = crate::risk::assess(&r);
             (r, None)
         }
-        Err(e) => (config_report(server), Some(e)),
+        Err(e) => (config_report(server, Some(&rules)), Some(e)),
     }
+}
+
+/// Hosts named by a config server's launch: its URL, and URLs in its arguments
+/// (`npx mcp-remote https://…`).
+fn config_hosts(server: &crate::config::ServerEntry) -> Vec<crate::report::HostEntry> {
+    let mut out: Vec<crate::report::HostEntry> = Vec::new();
+    for text in server.url.iter().chain(server.args.iter()) {
+        for e in crate::analyze::hosts::endpoints_in(text) {
+            let h = crate::report::HostEntry {
+                host: e.host,
+                scheme: e.scheme,
+                kind: e.kind.as_str().to_string(),
+            };
+            if !out.contains(&h) {
+                out.push(h);
+            }
+        }
+    }
+    out
 }

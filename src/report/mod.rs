@@ -113,6 +113,24 @@ impl Capabilities {
     }
 }
 
+impl Capabilities {
+    /// Add what `other` names and `self` does not (order kept, each listed once).
+    pub fn merge(&mut self, other: Capabilities) {
+        fn add<T: PartialEq>(dst: &mut Vec<T>, src: Vec<T>) {
+            for v in src {
+                if !dst.contains(&v) {
+                    dst.push(v);
+                }
+            }
+        }
+        add(&mut self.hosts, other.hosts);
+        add(&mut self.env, other.env);
+        add(&mut self.exec, other.exec);
+        add(&mut self.fs_write, other.fs_write);
+        add(&mut self.sensitive_reads, other.sensitive_reads);
+    }
+}
+
 /// The pin for what the model sees of a tool: kind, name, description and schema, each
 /// length-prefixed so no two different tools hash alike.
 pub fn surface_hash(
