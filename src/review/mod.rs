@@ -3,6 +3,7 @@
 
 pub mod checklist;
 pub mod decision;
+pub mod demo;
 pub mod session;
 
 use std::path::PathBuf;
