@@ -104,9 +104,12 @@ pub fn parse(text: &str, file: &str) -> Result<Checklist, ReviewError> {
         match e.span() {
             Some(span) => {
                 let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                err(format!("line {line}: {}", e.message()))
+                err(format!(
+                    "line {line}: {}",
+                    escape_for_terminal(e.message(), false)
+                ))
             }
-            None => err(first),
+            None => err(escape_for_terminal(&first, false)),
         }
     })?;
     list.validate().map_err(err)?;

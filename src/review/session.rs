@@ -21,6 +21,7 @@ use super::checklist::Outcome;
 use super::decision::Verdict;
 use super::ReviewError;
 use crate::report::Report;
+use crate::util::escape_for_terminal;
 
 pub const SCHEMA: &str = "mcpvet/review-session/v1";
 
@@ -313,6 +314,18 @@ impl SessionStore {
         Ok((session, lock))
     }
 
+    /// Lock the review of a scanned package and resume its session, or start a new one with
+    /// `checklist` (a resumed session keeps the checklist it was started with).
+    pub fn open_for(
+        &self,
+        report: &Report,
+        checklist: &str,
+    ) -> Result<(Session, SessionLock), ReviewError> {
+        let fresh = Session::for_report(report, checklist);
+        let (saved, lock) = self.open(&fresh.key())?;
+        Ok((saved.unwrap_or(fresh), lock))
+    }
+
     /// Read a session without locking it (read-only viewing).
     pub fn load(&self, key: &str) -> Result<Option<Session>, ReviewError> {
         let path = self.session_path(key)?;
@@ -332,13 +345,8 @@ impl SessionStore {
             });
         }
         let session: Session =
-            serde_json::from_slice(&bytes).map_err(|e| ReviewError::Corrupt {
-                path: path.clone(),
-                problem: e.to_string(),
-            })?;
-        session
-            .check()
-            .map_err(|problem| ReviewError::Corrupt { path, problem })?;
+            serde_json::from_slice(&bytes).map_err(|e| corrupt(path.clone(), e))?;
+        session.check().map_err(|problem| corrupt(path, problem))?;
         Ok(Some(session))
     }
 
@@ -462,11 +470,21 @@ fn read_lock(path: &Path) -> Result<LockRead, ReviewError> {
 }
 
 fn locked(path: PathBuf, info: LockInfo) -> ReviewError {
+    // The lock file is only as trustworthy as the directory: keep its text off the terminal.
+    let clean = |s: &str| escape_for_terminal(&s.chars().take(200).collect::<String>(), false);
     ReviewError::Locked {
         path,
         pid: info.pid,
-        host: info.host,
-        since: info.since,
+        host: clean(&info.host),
+        since: clean(&info.since),
+    }
+}
+
+fn corrupt(path: PathBuf, problem: impl std::fmt::Display) -> ReviewError {
+    // serde's messages quote the input.
+    ReviewError::Corrupt {
+        path,
+        problem: escape_for_terminal(&problem.to_string(), false),
     }
 }
 
@@ -1054,5 +1072,60 @@ mod tests {
         assert!(store.dir().join(format!("{key}.lock")).exists());
         let (_, lock) = store.open(&key).unwrap();
         assert_eq!(lock.info.pid, std::process::id());
+    }
+
+    #[test]
+    fn open_for_a_report_resumes_or_starts() {
+        let (_d, store) = store();
+        let r = crate::review::testing::report("mcp-org");
+        let (mut s, lock) = store.open_for(&r, "quick").unwrap();
+        assert_eq!(s.checklist, "quick");
+        assert_eq!(s.package, "weather-mcp");
+        assert_eq!(s.version.as_deref(), Some("1.2.3"));
+        assert_eq!(s.digest.as_deref(), Some("sha512-AAAA"));
+        assert_eq!(
+            s.key(),
+            session_key("weather-mcp", Some("1.2.3"), Some("sha512-AAAA"))
+        );
+        s.set_outcome("publisher", Some(Outcome::Pass));
+        store.save(&s).unwrap();
+        drop(lock);
+        let (back, _lock) = store.open_for(&r, "thorough").unwrap();
+        assert_eq!(back, s);
+        // Another digest is another review.
+        let mut other = r.clone();
+        other.package.digest = "sha512-BBBB".into();
+        let (fresh, _l2) = store.open_for(&other, "thorough").unwrap();
+        assert!(fresh.steps.is_empty());
+    }
+
+    #[test]
+    fn lock_and_corrupt_texts_are_escaped() {
+        let (_d, store) = store();
+        let key = sample().key();
+        let other = Sleeper::spawn();
+        fs::create_dir_all(store.dir()).unwrap();
+        let info = LockInfo {
+            pid: other.pid(),
+            host: hostname(),
+            since: "\u{1b}]52;c;evil\u{7}".into(),
+            start: None,
+        };
+        fs::write(
+            store.dir().join(format!("{key}.lock")),
+            serde_json::to_vec(&info).unwrap(),
+        )
+        .unwrap();
+        let msg = store.open(&key).unwrap_err().to_string();
+        assert!(!msg.contains('\u{1b}') && !msg.contains('\u{7}'), "{msg:?}");
+        let key2 = session_key("x", None, None);
+        fs::write(
+            store.session_path(&key2).unwrap(),
+            "{\"verdict\": {\"verdict\": \"\\u001b[2J\"}}",
+        )
+        .unwrap();
+        let msg = store.load(&key2).unwrap_err().to_string();
+        assert!(msg.contains("unknown variant"), "{msg:?}");
+        assert!(!msg.contains('\u{1b}'), "{msg:?}");
     }
 }
