@@ -11,6 +11,7 @@ pub mod fetch;
 pub mod finding;
 pub mod provenance;
 pub mod report;
+pub mod review;
 pub mod risk;
 pub mod scan;
 pub mod settings;
