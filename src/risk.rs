@@ -283,6 +283,33 @@ pub fn assess(report: &Report) -> Risk {
             tags(f, by_file.entry(file).or_default());
         }
     }
+    // An install hook that runs a file of the package (`node setup.js`) does what that file
+    // does: its network and process findings make the hook's own.
+    for f in report.findings.iter().filter(|f| !is_test(f)) {
+        if f.category != Category::InstallScript {
+            continue;
+        }
+        let Some(files) = f.evidence.get("files").and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for run in files.iter().filter_map(|v| v.as_str()) {
+            for g in report
+                .findings
+                .iter()
+                .filter(|g| g.path == run && !is_test(g) && g.severity >= Severity::Medium)
+            {
+                let tag = match g.category {
+                    Category::Network => "install-script:runs-network",
+                    Category::Exec => "install-script:runs-exec",
+                    _ => continue,
+                };
+                by_file
+                    .entry(f.path.as_str())
+                    .or_default()
+                    .insert(tag.to_string());
+            }
+        }
+    }
     for (file, set) in &by_file {
         for c in w
             .combo
