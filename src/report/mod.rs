@@ -174,6 +174,10 @@ pub struct Report {
     pub risk: crate::risk::Risk,
     /// Who published it and how it classifies (DESIGN §4); none for config-only reports.
     pub provenance: crate::provenance::Provenance,
+    /// Direct and transitive dependencies with their flags; absent when not resolved
+    /// (`--no-deps`, local, git and config-only reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependencies: Option<crate::deps::Dependencies>,
     pub stats: Stats,
 }
 
@@ -285,6 +289,7 @@ impl Report {
             tools,
             risk: crate::risk::Risk::default(),
             provenance,
+            dependencies: None,
         };
         // Everything the risk weighs is in place now: findings, tools, package, provenance.
         report.risk = crate::risk::assess(&report);
