@@ -31,7 +31,9 @@ pub fn npm(tree: &PackageTree) -> Result<Vec<Declared>, String> {
         return Err("no package.json at the package root".into());
     };
     if file.bytes.len() > MAX_MANIFEST {
-        return Err(format!("{path}: larger than {MAX_MANIFEST} bytes, not read"));
+        return Err(format!(
+            "{path}: larger than {MAX_MANIFEST} bytes, not read"
+        ));
     }
     let text = std::str::from_utf8(&file.bytes).map_err(|_| format!("{path}: not UTF-8"))?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -54,9 +56,7 @@ pub fn npm(tree: &PackageTree) -> Result<Vec<Declared>, String> {
                 spec: spec.to_string(),
                 section: section.to_string(),
                 path: path.to_string(),
-                line: lines
-                    .get(&vec![section.to_string(), name.clone()])
-                    .copied(),
+                line: lines.get(&vec![section.to_string(), name.clone()]).copied(),
             });
         }
     }
@@ -71,7 +71,9 @@ pub fn python(tree: &PackageTree) -> Result<Vec<Declared>, String> {
         .find(|(p, _)| {
             p.ends_with("/METADATA")
                 && p.matches('/').count() == 1
-                && p.split('/').next().is_some_and(|d| d.ends_with(".dist-info"))
+                && p.split('/')
+                    .next()
+                    .is_some_and(|d| d.ends_with(".dist-info"))
         })
         .map(|(p, _)| p.to_string());
     let mut candidates: Vec<String> = metadata.into_iter().collect();
@@ -118,7 +120,9 @@ fn read(tree: &PackageTree, path: &str) -> Result<Option<String>, String> {
         return Ok(None);
     };
     if f.bytes.len() > MAX_MANIFEST {
-        return Err(format!("{path}: larger than {MAX_MANIFEST} bytes, not read"));
+        return Err(format!(
+            "{path}: larger than {MAX_MANIFEST} bytes, not read"
+        ));
     }
     Ok(Some(String::from_utf8_lossy(&f.bytes).into_owned()))
 }
@@ -139,7 +143,10 @@ fn declared(req: &str, section: &str, path: &str, line: Option<u32>) -> Declared
 /// Whether a requirement applies to a plain install (no extra asked for).
 fn unconditional(req: &str) -> bool {
     match parse_requirement(req) {
-        Some(r) => r.marker.as_deref().is_none_or(|m| marker_extras(m).is_empty()),
+        Some(r) => r
+            .marker
+            .as_deref()
+            .is_none_or(|m| marker_extras(m).is_empty()),
         None => false,
     }
 }
@@ -165,6 +172,11 @@ fn requires_dist(text: &str) -> (Vec<(String, u32)>, bool) {
         }
     }
     (out, dynamic)
+}
+
+/// Every unconditional `Requires-Dist` of a core metadata file (wheel `METADATA`).
+pub(crate) fn requires_dist_all(text: &str) -> Vec<String> {
+    requires_dist(text).0.into_iter().map(|(r, _)| r).collect()
 }
 
 /// `requires.txt`: requirements before the first `[section]`, plus `[:marker]` sections (which
@@ -272,7 +284,10 @@ fn poetry_version(v: &str) -> String {
             .collect::<Option<Vec<u64>>>()?;
         let upper = if caret {
             // ^: the first non-zero component may not change.
-            let i = parts.iter().position(|&p| p != 0).unwrap_or(parts.len() - 1);
+            let i = parts
+                .iter()
+                .position(|&p| p != 0)
+                .unwrap_or(parts.len() - 1);
             let mut u: Vec<u64> = parts[..=i].to_vec();
             u[i] += 1;
             u
@@ -332,9 +347,14 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [("a", "dependencies", Some(5)), ("p", "peerDependencies", Some(8))]
+            [
+                ("a", "dependencies", Some(5)),
+                ("p", "peerDependencies", Some(8))
+            ]
         );
-        assert!(npm(&tree(&[("package.json", "{")])).unwrap_err().starts_with("package.json:"));
+        assert!(npm(&tree(&[("package.json", "{")]))
+            .unwrap_err()
+            .starts_with("package.json:"));
     }
 
     #[test]
@@ -366,11 +386,17 @@ mod tests {
         let d = python(&poetry).unwrap();
         let mut specs: Vec<&str> = d.iter().map(|d| d.spec.as_str()).collect();
         specs.sort();
-        assert_eq!(specs, ["gitdep @ git+https://h/o/r.git", "requests>=2.31,<3"]);
+        assert_eq!(
+            specs,
+            ["gitdep @ git+https://h/o/r.git", "requests>=2.31,<3"]
+        );
 
         let egg = tree(&[
             ("setup.py", "setup()"),
-            ("x.egg-info/requires.txt", "click\n\n[:python_version < \"3.8\"]\nimportlib-metadata\n\n[dev]\npytest\n"),
+            (
+                "x.egg-info/requires.txt",
+                "click\n\n[:python_version < \"3.8\"]\nimportlib-metadata\n\n[dev]\npytest\n",
+            ),
         ]);
         let d = python(&egg).unwrap();
         let names: Vec<&str> = d.iter().map(|d| d.name.as_str()).collect();

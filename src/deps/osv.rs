@@ -108,7 +108,10 @@ impl OsvIndex {
 
     /// Parse advisories from JSON text (tests, and one file).
     pub fn add_json(&mut self, text: &str) -> bool {
-        match serde_json::from_str::<Value>(text).ok().and_then(|v| parse(&v)) {
+        match serde_json::from_str::<Value>(text)
+            .ok()
+            .and_then(|v| parse(&v))
+        {
             Some(items) => {
                 self.files += 1;
                 for (key, e) in items {
@@ -175,9 +178,13 @@ fn parse(v: &Value) -> Option<Vec<((String, String), Entry)>> {
         .unwrap_or_default();
     let mut by_key: HashMap<(String, String), Vec<Affected>> = HashMap::new();
     for a in v.get("affected")?.as_array()? {
-        let Some(pkg) = a.get("package") else { continue };
+        let Some(pkg) = a.get("package") else {
+            continue;
+        };
         let (Some(eco), Some(name)) = (
-            pkg.get("ecosystem").and_then(Value::as_str).and_then(eco_key),
+            pkg.get("ecosystem")
+                .and_then(Value::as_str)
+                .and_then(eco_key),
             pkg.get("name").and_then(Value::as_str),
         ) else {
             continue;
@@ -190,14 +197,24 @@ fn parse(v: &Value) -> Option<Vec<((String, String), Entry)>> {
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect();
         let mut ranges = Vec::new();
-        for r in a.get("ranges").and_then(Value::as_array).into_iter().flatten() {
+        for r in a
+            .get("ranges")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             let semver = match r.get("type").and_then(Value::as_str) {
                 Some("SEMVER") => true,
                 Some("ECOSYSTEM") => eco == "npm",
                 _ => continue,
             };
             let mut events = Vec::new();
-            for e in r.get("events").and_then(Value::as_array).into_iter().flatten() {
+            for e in r
+                .get("events")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let get = |k: &str| e.get(k).and_then(Value::as_str).map(str::to_string);
                 if let Some(v) = get("introduced") {
                     events.push(Event::Introduced(v));
@@ -246,7 +263,9 @@ fn version(s: &str, semver: bool) -> Option<V> {
         return Some(V::Zero);
     }
     if semver {
-        nodejs_semver::Version::parse(s.trim_start_matches('v')).ok().map(V::Semver)
+        nodejs_semver::Version::parse(s.trim_start_matches('v'))
+            .ok()
+            .map(V::Semver)
     } else {
         pep440_rs::Version::from_str(s).ok().map(V::Pep)
     }
@@ -255,7 +274,10 @@ fn version(s: &str, semver: bool) -> Option<V> {
 fn affects(a: &Affected, eco: &str, ver: &str) -> bool {
     let same = |listed: &str| {
         if eco == "pypi" {
-            match (pep440_rs::Version::from_str(listed), pep440_rs::Version::from_str(ver)) {
+            match (
+                pep440_rs::Version::from_str(listed),
+                pep440_rs::Version::from_str(ver),
+            ) {
                 (Ok(x), Ok(y)) => x == y,
                 _ => listed == ver,
             }
@@ -266,7 +288,9 @@ fn affects(a: &Affected, eco: &str, ver: &str) -> bool {
     if a.versions.iter().any(|v| same(v)) {
         return true;
     }
-    a.ranges.iter().any(|(semver, events)| in_range(events, *semver, ver))
+    a.ranges
+        .iter()
+        .any(|(semver, events)| in_range(events, *semver, ver))
 }
 
 /// The OSV evaluation: walk the events in version order; introduced opens, fixed and limit
@@ -279,7 +303,10 @@ fn in_range(events: &[Event], semver: bool, ver: &str) -> bool {
         .iter()
         .filter_map(|e| {
             let s = match e {
-                Event::Introduced(s) | Event::Fixed(s) | Event::LastAffected(s) | Event::Limit(s) => s,
+                Event::Introduced(s)
+                | Event::Fixed(s)
+                | Event::LastAffected(s)
+                | Event::Limit(s) => s,
             };
             version(s, semver).map(|v| (v, e))
         })
@@ -317,13 +344,19 @@ mod tests {
                   "versions": ["0.9"]}]}"#
         ));
         assert!(!idx.add_json("not json"));
-        assert!(!idx.add_json(r#"{"id": "x"}"#), "no affected: not an advisory");
+        assert!(
+            !idx.add_json(r#"{"id": "x"}"#),
+            "no affected: not an advisory"
+        );
         assert_eq!(idx.matches("npm", "lodash", "4.17.20")[0].id, "GHSA-1");
         assert!(idx.matches("npm", "lodash", "4.17.21").is_empty());
         assert!(idx.matches("pypi", "lodash", "4.17.20").is_empty());
         let hit = |v: &str| !idx.matches("pypi", "some-pkg", v).is_empty();
         assert!(hit("0.9") && hit("1.0") && hit("1.4") && hit("2.0.5"));
         assert!(!hit("1.5") && !hit("2.1") && !hit("0.8"));
-        assert_eq!(idx.matches("pypi", "some.pkg", "1.2")[0].summary, "first line");
+        assert_eq!(
+            idx.matches("pypi", "some.pkg", "1.2")[0].summary,
+            "first line"
+        );
     }
 }

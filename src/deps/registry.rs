@@ -24,7 +24,7 @@ pub const MAX_DOCUMENT: u64 = 128 * 1024 * 1024;
 const MAX_VERSIONS: usize = 20_000;
 const MAX_DEPS: usize = 2_000;
 /// Bumped when the summary layout changes, so old cache entries are ignored.
-const SUMMARY_KEY: &str = "mcpvet-deps-summary/v1 ";
+const SUMMARY_KEY: &str = "mcpvet-deps-summary/v2 ";
 
 /// One npm version, as far as resolution and flags need it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -85,6 +85,9 @@ pub struct PyRelease {
     /// A wheel is published (without one, pip builds the sdist and runs its build code).
     #[serde(default)]
     pub wheel: bool,
+    /// A wheel's absolute URL (its `.metadata` names the release's requirements).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wheel_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -161,25 +164,72 @@ impl Registry {
 
     pub async fn pypi(&self, name: &str) -> Result<PyDoc, DocError> {
         if !valid_pypi_name(name) {
-            return Err(DocError::Other(format!("{name:?} is not a valid PyPI name")));
+            return Err(DocError::Other(format!(
+                "{name:?} is not a valid PyPI name"
+            )));
         }
         let url = format!("{}pypi/{}/json", self.pypi, name);
         self.summary(&url, summarize_pypi).await
     }
 
     pub async fn pypi_version(&self, name: &str, version: &str) -> Result<PyVersionInfo, DocError> {
-        if !valid_pypi_name(name) || !version.chars().all(|c| c.is_ascii_alphanumeric() || "._-+!".contains(c)) {
-            return Err(DocError::Other(format!("{name:?} {version:?} is not a valid PyPI release")));
+        if !valid_pypi_name(name)
+            || !version
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-+!".contains(c))
+        {
+            return Err(DocError::Other(format!(
+                "{name:?} {version:?} is not a valid PyPI release"
+            )));
         }
         let url = format!("{}pypi/{}/{}/json", self.pypi, name, version);
-        self.summary(&url, |d| pypi_version_info(d, None)).await
+        self.summary(&url, |d, _| pypi_version_info(d, None)).await
+    }
+
+    /// Requirements of a release from its wheel's core metadata (PEP 658 `.metadata`), for
+    /// indexes without per-release JSON.
+    pub async fn pypi_wheel_metadata(
+        &self,
+        version: &str,
+        url: &str,
+    ) -> Result<PyVersionInfo, DocError> {
+        let meta_url = format!("{url}.metadata");
+        let version = version.to_string();
+        let parse = move |raw: &[u8], _url: &str| -> Result<PyVersionInfo, String> {
+            let text = String::from_utf8_lossy(raw);
+            Ok(PyVersionInfo {
+                version: version.clone(),
+                requires: super::manifest::requires_dist_all(&text),
+                vulnerabilities: Vec::new(),
+            })
+        };
+        self.summary_with(&meta_url, "text/plain", parse).await
+    }
+
+    /// The summary of the JSON document at `url`.
+    async fn summary<T>(&self, url: &str, summarize: fn(&Value, &str) -> T) -> Result<T, DocError>
+    where
+        T: Serialize + DeserializeOwned + Send + 'static,
+    {
+        let parse = move |raw: &[u8], url: &str| -> Result<T, String> {
+            let doc: Value = serde_json::from_slice(raw)
+                .map_err(|e| format!("malformed registry response from {url}: {e}"))?;
+            if !doc.is_object() {
+                return Err(format!(
+                    "malformed registry response from {url}: expected a JSON object"
+                ));
+            }
+            Ok(summarize(&doc, url))
+        };
+        self.summary_with(url, "application/json", parse).await
     }
 
     /// The summary of the document at `url`: from the summary cache, else from a cached raw
     /// document (the fetch caches the scanned package's own), else from the network.
-    async fn summary<T>(&self, url: &str, summarize: fn(&Value) -> T) -> Result<T, DocError>
+    async fn summary_with<T, P>(&self, url: &str, accept: &str, parse: P) -> Result<T, DocError>
     where
         T: Serialize + DeserializeOwned + Send + 'static,
+        P: FnOnce(&[u8], &str) -> Result<T, String> + Send + 'static,
     {
         let max_age = (!self.offline).then_some(self.ttl);
         let key = format!("{SUMMARY_KEY}{url}");
@@ -190,37 +240,29 @@ impl Registry {
             }
         }
         let raw = match self.cache.get_meta(url, max_age) {
-            Some(raw) => Some(raw),
+            Some(raw) => raw,
             None if self.offline => return Err(DocError::Offline),
             None => match self
                 .http
-                .get(url, "application/json", MAX_DOCUMENT)
+                .get(url, accept, MAX_DOCUMENT)
                 .await
                 .map_err(|e| DocError::Other(e.to_string()))?
             {
                 Got::NotFound => return Err(DocError::NotFound),
-                Got::Body(b) => Some(b),
+                Got::Body(b) => b,
             },
         };
-        let raw = raw.unwrap_or_default();
         let url_owned = url.to_string();
         // Parsing a large document is CPU work: keep it off the async workers.
-        let summary = tokio::task::spawn_blocking(move || {
-            let doc: Value = serde_json::from_slice(&raw)
-                .map_err(|e| DocError::Other(format!("malformed registry response from {url_owned}: {e}")))?;
-            if !doc.is_object() {
-                return Err(DocError::Other(format!(
-                    "malformed registry response from {url_owned}: expected a JSON object"
-                )));
-            }
-            let s = summarize(&doc);
+        let (summary, bytes) = tokio::task::spawn_blocking(move || {
+            let s = parse(&raw, &url_owned).map_err(DocError::Other)?;
             let bytes = serde_json::to_vec(&s).unwrap_or_default();
-            Ok((s, bytes))
+            Ok::<_, DocError>((s, bytes))
         })
         .await
         .map_err(|e| DocError::Other(format!("summary task failed: {e}")))??;
-        let _ = self.cache.put_meta(&key, &summary.1);
-        Ok(summary.0)
+        let _ = self.cache.put_meta(&key, &bytes);
+        Ok(summary)
     }
 }
 
@@ -254,7 +296,8 @@ pub fn valid_pypi_name(name: &str) -> bool {
 }
 
 fn str_of(v: Option<&Value>) -> Option<String> {
-    v.and_then(Value::as_str).map(|s| s.chars().take(500).collect())
+    v.and_then(Value::as_str)
+        .map(|s| s.chars().take(500).collect())
 }
 
 /// `[{name, email}]` or `["name <email>"]` → names; `None` when absent or not an array.
@@ -275,7 +318,7 @@ fn people(v: Option<&Value>) -> Option<Vec<String>> {
     Some(out)
 }
 
-pub fn summarize_npm(doc: &Value) -> NpmDoc {
+pub fn summarize_npm(doc: &Value, _url: &str) -> NpmDoc {
     let times = doc.get("time").and_then(Value::as_object);
     let time_of = |k: &str| {
         times
@@ -312,12 +355,14 @@ pub fn summarize_npm(doc: &Value) -> NpmDoc {
                 }
             }
             let scripts = m.get("scripts").and_then(Value::as_object);
-            let script = ["preinstall", "install", "postinstall"].iter().find_map(|s| {
-                scripts
-                    .and_then(|sc| sc.get(*s))
-                    .and_then(Value::as_str)
-                    .map(|cmd| format!("{s}: {}", super::spec::clip(cmd)))
-            });
+            let script = ["preinstall", "install", "postinstall"]
+                .iter()
+                .find_map(|s| {
+                    scripts
+                        .and_then(|sc| sc.get(*s))
+                        .and_then(Value::as_str)
+                        .map(|cmd| format!("{s}: {}", super::spec::clip(cmd)))
+                });
             let install = script
                 .or_else(|| {
                     (m.get("hasInstallScript").and_then(Value::as_bool) == Some(true))
@@ -367,7 +412,7 @@ fn advisories(v: Option<&Value>) -> Vec<Advisory> {
         .into_iter()
         .flatten()
         .take(500)
-        .filter(|a| !a.get("withdrawn").is_some_and(|w| !w.is_null()))
+        .filter(|a| a.get("withdrawn").is_none_or(|w| w.is_null()))
         .filter_map(|a| {
             let id = str_of(a.get("id"))?;
             let summary = str_of(a.get("summary"))
@@ -403,7 +448,7 @@ fn pypi_version_info(doc: &Value, version: Option<&str>) -> PyVersionInfo {
     }
 }
 
-pub fn summarize_pypi(doc: &Value) -> PyDoc {
+pub fn summarize_pypi(doc: &Value, url: &str) -> PyDoc {
     let info = doc.get("info");
     let mut releases = Vec::new();
     if let Some(rs) = doc.get("releases").and_then(Value::as_object) {
@@ -423,17 +468,29 @@ pub fn summarize_pypi(doc: &Value) -> PyDoc {
             let yanked = files
                 .iter()
                 .all(|f| f.get("yanked").and_then(Value::as_bool) == Some(true));
-            let wheel = files.iter().any(|f| {
-                f.get("packagetype").and_then(Value::as_str) == Some("bdist_wheel")
-                    || f.get("filename")
+            let is_wheel = |f: &&Value| {
+                f.get("filename")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.ends_with(".whl"))
+            };
+            let wheel = files.iter().any(|f| is_wheel(&f));
+            // Pure wheels first: any wheel of a release declares the same requirements.
+            let wheel_url = files
+                .iter()
+                .filter(is_wheel)
+                .min_by_key(|f| {
+                    !f.get("filename")
                         .and_then(Value::as_str)
-                        .is_some_and(|n| n.ends_with(".whl"))
-            });
+                        .is_some_and(|n| n.contains("-none-any"))
+                })
+                .and_then(|f| f.get("url").and_then(Value::as_str))
+                .and_then(|u| crate::fetch::artifact_url(url, u).ok());
             releases.push(PyRelease {
                 v: v.chars().take(200).collect(),
                 time,
                 yanked,
                 wheel,
+                wheel_url,
             });
         }
     }
@@ -465,7 +522,10 @@ pub fn summarize_pypi(doc: &Value) -> PyDoc {
 
 /// The version an npm range or dist-tag resolves to, as npm picks it: the `latest` tag when it
 /// satisfies the range, else the highest satisfying version, non-deprecated ones first.
-pub fn npm_pick<'a>(doc: &'a NpmDoc, want: &super::spec::NpmWant) -> Result<&'a NpmVersion, String> {
+pub fn npm_pick<'a>(
+    doc: &'a NpmDoc,
+    want: &super::spec::NpmWant,
+) -> Result<&'a NpmVersion, String> {
     use super::spec::NpmWant;
     let find = |v: &str| doc.versions.iter().find(|x| x.v == v);
     match want {
@@ -514,8 +574,7 @@ pub fn pypi_pick<'a>(doc: &'a PyDoc, specifier: &str) -> Result<&'a PyRelease, S
     let specs = if s.is_empty() {
         pep440_rs::VersionSpecifiers::from_str(">=0").map_err(|e| e.to_string())?
     } else {
-        pep440_rs::VersionSpecifiers::from_str(s)
-            .map_err(|_| format!("invalid specifier {s:?}"))?
+        pep440_rs::VersionSpecifiers::from_str(s).map_err(|_| format!("invalid specifier {s:?}"))?
     };
     let pinned = specs.iter().any(|sp| {
         matches!(
@@ -566,18 +625,31 @@ mod tests {
                 "junk": 5
             }
         });
-        let s = summarize_npm(&doc);
+        let s = summarize_npm(&doc, "https://r/a");
         assert_eq!(s.maintainers, None);
         let v100 = s.versions.iter().find(|v| v.v == "1.0.0").unwrap();
-        assert_eq!(v100.deps, [("b".to_string(), "^1".to_string()), ("d".into(), "^2".into())]);
+        assert_eq!(
+            v100.deps,
+            [
+                ("b".to_string(), "^1".to_string()),
+                ("d".into(), "^2".into())
+            ]
+        );
         let v120 = s.versions.iter().find(|v| v.v == "1.2.0").unwrap();
         assert_eq!(v120.install.as_deref(), Some("hasInstallScript"));
-        assert_eq!(v120.maintainers.as_deref(), Some(&["x".to_string(), "y".to_string()][..]));
+        assert_eq!(
+            v120.maintainers.as_deref(),
+            Some(&["x".to_string(), "y".to_string()][..])
+        );
         let v130 = s.versions.iter().find(|v| v.v == "1.3.0").unwrap();
         assert_eq!(v130.install.as_deref(), Some("postinstall: node i.js"));
         assert!(s.created.is_some());
         let pick = |spec: &str| npm_pick(&s, &npm_want("a", spec)).map(|v| v.v.clone());
-        assert_eq!(pick("^1.0.0").unwrap(), "1.2.0", "latest satisfies: latest wins");
+        assert_eq!(
+            pick("^1.0.0").unwrap(),
+            "1.2.0",
+            "latest satisfies: latest wins"
+        );
         assert_eq!(pick(">=1.2.1 <2").unwrap(), "1.3.0");
         assert_eq!(pick("^1.0.0 <1.2.0").unwrap(), "1.0.0");
         assert_eq!(pick("next").unwrap(), "2.0.0-rc.1");
@@ -587,9 +659,12 @@ mod tests {
 
     #[test]
     fn deprecated_avoided_when_possible() {
-        let s = summarize_npm(&json!({
+        let s = summarize_npm(
+            &json!({
             "versions": {"1.0.0": {}, "1.1.0": {"deprecated": "broken"}}
-        }));
+            }),
+            "u",
+        );
         assert_eq!(npm_pick(&s, &npm_want("a", "^1")).unwrap().v, "1.0.0");
     }
 
@@ -608,7 +683,7 @@ mod tests {
                 "3.0": []
             }
         });
-        let s = summarize_pypi(&doc);
+        let s = summarize_pypi(&doc, "https://i/pypi/demo/json");
         assert_eq!(s.owners.as_deref(), Some(&["alice".to_string()][..]));
         let li = s.latest_info.as_ref().unwrap();
         assert_eq!(li.requires.len(), 2);

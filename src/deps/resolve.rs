@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use super::osv::OsvIndex;
 use super::registry::{self, DocError, NpmDoc, PyDoc, PyVersionInfo, Registry};
 use super::spec::{self, NpmWant};
-use super::{manifest, Dependencies, DepOptions, DirectDep, Flag, FlagKind, TransitiveDep};
+use super::{manifest, DepOptions, Dependencies, DirectDep, Flag, FlagKind, TransitiveDep};
 use crate::archive::PackageTree;
 use crate::fetch::{Fetcher, PackageInfo};
 use crate::provenance::signals::parse_time;
@@ -36,6 +36,9 @@ impl Eco {
         }
     }
 }
+
+type ReleaseKey = (String, String);
+type InfoResult = Result<Arc<PyVersionInfo>, DocError>;
 
 /// One edge to resolve: a parent asks for `name` at `spec`.
 #[derive(Debug, Clone)]
@@ -63,6 +66,8 @@ struct Picked {
     version: String,
     deps: Vec<Want>,
     flags: Vec<Flag>,
+    /// The version resolved but its own dependencies could not be read.
+    error: Option<String>,
 }
 
 /// Resolve the dependencies of a fetched package. Never fails: what cannot be resolved is in
@@ -145,16 +150,22 @@ pub async fn resolve(
             .collect();
         match eco {
             Eco::Npm => {
-                let got = fetch_all(&registry, names.into_iter().collect(), conc, |r, n| async move {
-                    r.npm(&n).await.map(Arc::new)
-                })
+                let got = fetch_all(
+                    &registry,
+                    names.into_iter().collect(),
+                    conc,
+                    |r, n| async move { r.npm(&n).await.map(Arc::new) },
+                )
                 .await;
                 npm_docs.extend(got);
             }
             Eco::Pypi => {
-                let got = fetch_all(&registry, names.into_iter().collect(), conc, |r, n| async move {
-                    r.pypi(&n).await.map(Arc::new)
-                })
+                let got = fetch_all(
+                    &registry,
+                    names.into_iter().collect(),
+                    conc,
+                    |r, n| async move { r.pypi(&n).await.map(Arc::new) },
+                )
                 .await;
                 py_docs.extend(got);
             }
@@ -164,23 +175,44 @@ pub async fn resolve(
         if eco == Eco::Pypi {
             let mut need = BTreeSet::new();
             for w in level.iter().filter(|w| w.unresolvable.is_none()) {
-                let Some(Ok(doc)) = py_docs.get(&w.name) else { continue };
+                let Some(Ok(doc)) = py_docs.get(&w.name) else {
+                    continue;
+                };
                 let spec = w.py.as_ref().map(|p| p.0.as_str()).unwrap_or("");
                 if let Ok(r) = registry::pypi_pick(doc, spec) {
-                    let is_latest = doc
-                        .latest_info
-                        .as_ref()
-                        .is_some_and(|li| li.version == r.v);
+                    let is_latest = doc.latest_info.as_ref().is_some_and(|li| li.version == r.v);
                     let key = (w.name.clone(), r.v.clone());
                     if !is_latest && !py_infos.contains_key(&key) && !seen.contains(&key) {
                         need.insert(key);
                     }
                 }
             }
-            let got = fetch_all(&registry, need.into_iter().collect(), conc, |r, (n, v)| async move {
-                r.pypi_version(&n, &v).await.map(Arc::new)
+            let wheels: HashMap<(String, String), Option<String>> = need
+                .iter()
+                .map(|(n, v)| {
+                    let url = match py_docs.get(n) {
+                        Some(Ok(doc)) => doc
+                            .releases
+                            .iter()
+                            .find(|r| &r.v == v)
+                            .and_then(|r| r.wheel_url.clone()),
+                        _ => None,
+                    };
+                    ((n.clone(), v.clone()), url)
+                })
+                .collect();
+            let keys: Vec<((String, String), Option<String>)> = wheels.into_iter().collect();
+            let got = fetch_all(&registry, keys, conc, |r, ((n, v), wheel)| async move {
+                // Per-release JSON, else the wheel's core metadata (PEP 658).
+                match (r.pypi_version(&n, &v).await, wheel) {
+                    (Err(DocError::NotFound), Some(w)) => r.pypi_wheel_metadata(&v, &w).await,
+                    (res, _) => res,
+                }
+                .map(Arc::new)
             })
             .await;
+            let got: Vec<(ReleaseKey, InfoResult)> =
+                got.into_iter().map(|((k, _), res)| (k, res)).collect();
             py_infos.extend(got);
         }
         // Phase 3: pick, flag, expand.
@@ -192,7 +224,8 @@ pub async fn resolve(
                         d.flags = want.flags.clone();
                     }
                     if !want.flags.iter().any(|f| f.flag == FlagKind::UrlSource) {
-                        out.errors.push(format!("{} ({}): {why}", want.name, want.spec));
+                        out.errors
+                            .push(format!("{} ({}): {why}", want.name, want.spec));
                     }
                 } else if seen.insert((want.name.clone(), format!("spec:{}", want.spec))) {
                     out.transitive.push(TransitiveDep {
@@ -223,7 +256,8 @@ pub async fn resolve(
                 Ok(p) => p,
                 Err(e) => {
                     if failed.insert(want.name.clone()) || want.depth == 1 {
-                        out.errors.push(format!("{} ({}): {e}", want.name, want.spec));
+                        out.errors
+                            .push(format!("{} ({}): {e}", want.name, want.spec));
                     }
                     if want.depth == 1 {
                         if let Some(d) = out.direct.get_mut(want.root) {
@@ -242,6 +276,10 @@ pub async fn resolve(
                 continue;
             }
             seen.insert(key);
+            if let Some(e) = &picked.error {
+                out.errors
+                    .push(format!("{}@{}: {e}", want.name, picked.version));
+            }
             let mut flags = want.flags.clone();
             flags.extend(picked.flags);
             if want.depth == 1 {
@@ -323,7 +361,14 @@ fn release_time(eco: Eco, package: &PackageInfo, metadata: Option<&Value>) -> Op
     }
 }
 
-fn npm_edge(name: &str, spec: &str, depth: u32, via: &str, root: usize, parent_time: Option<i64>) -> Want {
+fn npm_edge(
+    name: &str,
+    spec: &str,
+    depth: u32,
+    via: &str,
+    root: usize,
+    parent_time: Option<i64>,
+) -> Want {
     let flags = spec::npm_spec_flags(name, spec);
     let w = spec::npm_want(name, spec);
     let (reg_name, unresolvable) = match &w {
@@ -345,7 +390,13 @@ fn npm_edge(name: &str, spec: &str, depth: u32, via: &str, root: usize, parent_t
     }
 }
 
-fn py_edge(requirement: &str, depth: u32, via: &str, root: usize, parent_time: Option<i64>) -> Want {
+fn py_edge(
+    requirement: &str,
+    depth: u32,
+    via: &str,
+    root: usize,
+    parent_time: Option<i64>,
+) -> Want {
     let mut w = Want {
         name: requirement.to_string(),
         spec: requirement.to_string(),
@@ -473,10 +524,15 @@ impl Ctx<'_> {
                 ));
             }
         }
-        if let Some(hit) = crate::provenance::typosquat::check(self.eco.as_str(), &want.name, self.rules) {
+        if let Some(hit) =
+            crate::provenance::typosquat::check(self.eco.as_str(), &want.name, self.rules)
+        {
             out.push(Flag::new(
                 FlagKind::Typosquat,
-                format!("looks like {} ({}): did you mean {}?", hit.target, hit.reason, hit.target),
+                format!(
+                    "looks like {} ({}): did you mean {}?",
+                    hit.target, hit.reason, hit.target
+                ),
             ));
         }
         if let Some(osv) = &self.osv {
@@ -494,26 +550,41 @@ impl Ctx<'_> {
         let v = registry::npm_pick(doc, w)?;
         let mut flags = Vec::new();
         if let Some(i) = &v.install {
-            flags.push(Flag::new(FlagKind::InstallScript, format!("runs at install: {i}")));
+            flags.push(Flag::new(
+                FlagKind::InstallScript,
+                format!("runs at install: {i}"),
+            ));
         }
         if let Some(d) = &v.deprecated {
-            flags.push(Flag::new(FlagKind::Deprecated, format!("{}@{}: {d}", want.name, v.v)));
+            flags.push(Flag::new(
+                FlagKind::Deprecated,
+                format!("{}@{}: {d}", want.name, v.v),
+            ));
         }
         let maintainers = v.maintainers.as_ref().or(doc.maintainers.as_ref());
-        // The release before this one (by publish time, else by version order).
-        let previous = match v.time {
-            Some(t) => doc
-                .versions
+        // The release before this one in version order (publish times can be rewritten by
+        // mirrors; version order cannot).
+        let previous = nodejs_semver::Version::parse(&v.v).ok().and_then(|this| {
+            doc.versions
                 .iter()
-                .filter(|x| x.time.is_some_and(|xt| xt < t))
-                .max_by_key(|x| x.time),
-            None => None,
-        };
+                .filter_map(|x| nodejs_semver::Version::parse(&x.v).ok().map(|p| (p, x)))
+                .filter(|(p, _)| *p < this)
+                .max_by(|a, b| a.0.cmp(&b.0))
+                .map(|(_, x)| x)
+        });
         if let (Some(p), Some(now_m)) = (previous, v.maintainers.as_ref()) {
             if let Some(prev_m) = p.maintainers.as_ref().filter(|m| !m.is_empty()) {
                 if !now_m.is_empty() && prev_m != now_m {
-                    let added: Vec<&str> = now_m.iter().filter(|m| !prev_m.contains(m)).map(String::as_str).collect();
-                    let removed: Vec<&str> = prev_m.iter().filter(|m| !now_m.contains(m)).map(String::as_str).collect();
+                    let added: Vec<&str> = now_m
+                        .iter()
+                        .filter(|m| !prev_m.contains(m))
+                        .map(String::as_str)
+                        .collect();
+                    let removed: Vec<&str> = prev_m
+                        .iter()
+                        .filter(|m| !now_m.contains(m))
+                        .map(String::as_str)
+                        .collect();
                     flags.push(Flag::new(
                         FlagKind::RecentlyTransferred,
                         format!(
@@ -527,7 +598,13 @@ impl Ctx<'_> {
                 }
             }
         }
-        self.common_flags(want, &v.v, doc.created, maintainers.map(Vec::as_slice), &mut flags);
+        self.common_flags(
+            want,
+            &v.v,
+            doc.created,
+            maintainers.map(Vec::as_slice),
+            &mut flags,
+        );
         let via = format!("{}@{}", want.name, v.v);
         let deps = v
             .deps
@@ -538,6 +615,7 @@ impl Ctx<'_> {
             version: v.v.clone(),
             deps,
             flags,
+            error: None,
         })
     }
 
@@ -549,23 +627,34 @@ impl Ctx<'_> {
     ) -> Result<Picked, String> {
         let (specifier, extras) = want.py.as_ref().ok_or("no requirement")?;
         let r = registry::pypi_pick(doc, specifier)?;
-        let info: Option<&PyVersionInfo> = match doc.latest_info.as_ref().filter(|li| li.version == r.v) {
-            Some(li) => Some(li),
-            None => match infos.get(&(want.name.clone(), r.v.clone())) {
-                Some(Ok(i)) => Some(i.as_ref()),
-                Some(Err(e)) => return Err(format!("release {}: {e}", r.v)),
-                // Already resolved elsewhere: the caller skips it.
-                None => None,
-            },
-        };
+        let mut error = None;
+        let info: Option<&PyVersionInfo> =
+            match doc.latest_info.as_ref().filter(|li| li.version == r.v) {
+                Some(li) => Some(li),
+                None => match infos.get(&(want.name.clone(), r.v.clone())) {
+                    Some(Ok(i)) => Some(i.as_ref()),
+                    Some(Err(e)) => {
+                        error = Some(format!("requirements of release {}: {e}", r.v));
+                        None
+                    }
+                    // Already resolved elsewhere: the caller skips it.
+                    None => None,
+                },
+            };
         let mut flags = Vec::new();
         if r.yanked {
-            flags.push(Flag::new(FlagKind::Deprecated, format!("{} {} is yanked", want.name, r.v)));
+            flags.push(Flag::new(
+                FlagKind::Deprecated,
+                format!("{} {} is yanked", want.name, r.v),
+            ));
         }
         if !r.wheel {
             flags.push(Flag::new(
                 FlagKind::InstallScript,
-                format!("{} {} has no wheel: pip builds the sdist, running its build code at install", want.name, r.v),
+                format!(
+                    "{} {} has no wheel: pip builds the sdist, running its build code at install",
+                    want.name, r.v
+                ),
             ));
         }
         if let Some(info) = info {
@@ -589,7 +678,9 @@ impl Ctx<'_> {
                 i.requires
                     .iter()
                     .filter(|req| {
-                        let Some(p) = spec::parse_requirement(req) else { return false };
+                        let Some(p) = spec::parse_requirement(req) else {
+                            return false;
+                        };
                         match p.marker.as_deref() {
                             None => true,
                             Some(m) => {
@@ -606,6 +697,7 @@ impl Ctx<'_> {
             version: r.v.clone(),
             deps,
             flags,
+            error,
         })
     }
 }

@@ -86,8 +86,12 @@ pub fn npm_spec_flags(name: &str, spec: &str) -> Vec<Flag> {
         let what = match source {
             Source::Url { tls: true } => "a URL".to_string(),
             Source::Url { tls: false } => "a plain-http URL".to_string(),
-            Source::Git { commit: Some(c), .. } => format!("git at commit {}", clip(&c)),
-            Source::Git { commit: None, .. } => "git without a commit id (a ref that can move)".to_string(),
+            Source::Git {
+                commit: Some(c), ..
+            } => format!("git at commit {}", clip(&c)),
+            Source::Git { commit: None, .. } => {
+                "git without a commit id (a ref that can move)".to_string()
+            }
             Source::Local => "a local path".to_string(),
         };
         out.push(Flag::new(
@@ -249,14 +253,33 @@ mod tests {
 
     #[test]
     fn npm_floating_and_not() {
-        for floating in ["*", "", "x", "X", ">=1.0.0", "latest", "next", ">1 || ^2", "1.x || >=3"] {
+        for floating in [
+            "*",
+            "",
+            "x",
+            "X",
+            ">=1.0.0",
+            "latest",
+            "next",
+            ">1 || ^2",
+            "1.x || >=3",
+        ] {
             assert_eq!(
                 kinds(&npm_spec_flags("a", floating)),
                 [FlagKind::Floating],
                 "{floating:?}"
             );
         }
-        for bounded in ["^1.2.3", "~1.2.3", "1.2.3", ">=1 <2", "1.x", "<2", "1.2.3 - 2.0.0", "=1.0.0"] {
+        for bounded in [
+            "^1.2.3",
+            "~1.2.3",
+            "1.2.3",
+            ">=1 <2",
+            "1.x",
+            "<2",
+            "1.2.3 - 2.0.0",
+            "=1.0.0",
+        ] {
             assert!(npm_spec_flags("a", bounded).is_empty(), "{bounded:?}");
         }
     }
@@ -273,7 +296,11 @@ mod tests {
             "github:owner/repo",
             "owner/repo#main",
         ] {
-            assert_eq!(kinds(&npm_spec_flags("a", url)), [FlagKind::UrlSource], "{url}");
+            assert_eq!(
+                kinds(&npm_spec_flags("a", url)),
+                [FlagKind::UrlSource],
+                "{url}"
+            );
         }
         // An alias to a registry package is not a URL.
         assert!(npm_spec_flags("a", "npm:b@^1.0.0").is_empty());
@@ -291,12 +318,16 @@ mod tests {
                 tag: "latest".into()
             }
         );
-        assert!(matches!(npm_want("a", "workspace:*"), NpmWant::Unresolvable(_)));
+        assert!(matches!(
+            npm_want("a", "workspace:*"),
+            NpmWant::Unresolvable(_)
+        ));
     }
 
     #[test]
     fn pep508() {
-        let r = parse_requirement("Requests[socks, security] (>=2.8.1,<3) ; extra == \"net\"").unwrap();
+        let r =
+            parse_requirement("Requests[socks, security] (>=2.8.1,<3) ; extra == \"net\"").unwrap();
         assert_eq!(r.name, "Requests");
         assert_eq!(r.extras, ["socks", "security"]);
         assert_eq!(r.specifier, ">=2.8.1,<3");
@@ -316,7 +347,9 @@ mod tests {
     #[test]
     fn pypi_floating_and_not() {
         let f = |s: &str| {
-            kinds(&pypi_spec_flags(&parse_requirement(&format!("x{s}")).unwrap()))
+            kinds(&pypi_spec_flags(
+                &parse_requirement(&format!("x{s}")).unwrap(),
+            ))
         };
         for floating in ["", ">=1.0", "!=1.5", ">1"] {
             assert_eq!(f(floating), [FlagKind::Floating], "{floating:?}");
