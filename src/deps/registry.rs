@@ -239,6 +239,12 @@ impl Registry {
                 return Ok(s);
             }
         }
+        // A 404 is remembered for the TTL too: a missing per-release document is not asked for
+        // on every run.
+        let missing = format!("{SUMMARY_KEY}404 {url}");
+        if self.cache.get_meta(&missing, max_age).is_some() {
+            return Err(DocError::NotFound);
+        }
         let raw = match self.cache.get_meta(url, max_age) {
             Some(raw) => raw,
             None if self.offline => return Err(DocError::Offline),
@@ -248,7 +254,10 @@ impl Registry {
                 .await
                 .map_err(|e| DocError::Other(e.to_string()))?
             {
-                Got::NotFound => return Err(DocError::NotFound),
+                Got::NotFound => {
+                    let _ = self.cache.put_meta(&missing, b"404");
+                    return Err(DocError::NotFound);
+                }
                 Got::Body(b) => b,
             },
         };
