@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::deps::DepOptions;
 use crate::fetch::{FetchError, Fetcher};
 use crate::report::Report;
 use crate::spec::{Spec, SpecError};
@@ -16,11 +17,20 @@ pub enum ScanError {
     Provenance(#[from] crate::provenance::ProvenanceError),
 }
 
-/// Scan one spec as typed by the user.
+/// Scan one spec as typed by the user (dependencies resolved with the default bounds).
 pub async fn scan(fetcher: &Fetcher, spec_text: &str) -> Result<Report, ScanError> {
+    scan_with(fetcher, spec_text, &DepOptions::default()).await
+}
+
+/// [`scan`] with explicit dependency options (`--no-deps`, `--deps-depth`, `--osv-dir`).
+pub async fn scan_with(
+    fetcher: &Fetcher,
+    spec_text: &str,
+    deps: &DepOptions,
+) -> Result<Report, ScanError> {
     let start = Instant::now();
     let spec = Spec::parse(spec_text)?;
-    scan_spec(fetcher, &spec, spec_text, start).await
+    scan_spec_with(fetcher, &spec, spec_text, start, deps).await
 }
 
 pub async fn scan_spec(
@@ -29,36 +39,70 @@ pub async fn scan_spec(
     spec_text: &str,
     start: Instant,
 ) -> Result<Report, ScanError> {
+    scan_spec_with(fetcher, spec, spec_text, start, &DepOptions::default()).await
+}
+
+pub async fn scan_spec_with(
+    fetcher: &Fetcher,
+    spec: &Spec,
+    spec_text: &str,
+    start: Instant,
+    deps: &DepOptions,
+) -> Result<Report, ScanError> {
     let mut fetched = fetcher.fetch(spec, spec_text).await?;
     let limits = fetcher.options().limits;
     let rules = crate::provenance::Rules::embedded()?
         .with_internal_scopes(&fetcher.options().internal_scopes);
     // The registry document the fetch used: provenance reads it, nothing asks again.
     let metadata = fetched.metadata.take();
+    let dep_rules = rules.clone();
     // Decompression and analysis are CPU work: keep them off the async workers.
-    let (package, unpacked, analysis, provenance) = tokio::task::spawn_blocking(move || {
-        let (provenance, squats) = crate::provenance::assess(
-            &fetched.package,
-            metadata.as_ref(),
-            &rules,
-            crate::provenance::now(),
-        );
-        fetched.unpack(&limits).map(|(package, mut unpacked)| {
-            // Look-alike names are findings like the archive's own.
-            unpacked.findings.extend(squats);
-            let analysis = crate::analyze::analyze(&unpacked.tree);
-            (package, unpacked, analysis, provenance)
+    let (package, mut unpacked, analysis, provenance, metadata) =
+        tokio::task::spawn_blocking(move || {
+            let (provenance, squats) = crate::provenance::assess(
+                &fetched.package,
+                metadata.as_ref(),
+                &rules,
+                crate::provenance::now(),
+            );
+            fetched.unpack(&limits).map(|(package, mut unpacked)| {
+                // Look-alike names are findings like the archive's own.
+                unpacked.findings.extend(squats);
+                let analysis = crate::analyze::analyze(&unpacked.tree);
+                (package, unpacked, analysis, provenance, metadata)
+            })
         })
-    })
-    .await
-    .map_err(|e| FetchError::Setup(format!("analysis thread failed: {e}")))??;
-    Ok(Report::new(
+        .await
+        .map_err(|e| FetchError::Setup(format!("analysis thread failed: {e}")))??;
+    // After analysis: the manifest's dependencies through the registry the fetch used.
+    let dependencies = if deps.enabled {
+        crate::deps::resolve(
+            fetcher,
+            &package,
+            &unpacked.tree,
+            metadata.as_ref(),
+            &dep_rules,
+            deps,
+            crate::provenance::now(),
+        )
+        .await
+    } else {
+        None
+    };
+    if let Some(d) = &dependencies {
+        // Flagged dependencies are findings at the manifest line: every report and the risk
+        // score see them.
+        unpacked.findings.extend(d.findings());
+    }
+    let mut report = Report::new(
         package,
         &unpacked,
         analysis,
         provenance,
         start.elapsed().as_millis() as u64,
-    ))
+    );
+    report.dependencies = dependencies;
+    Ok(report)
 }
 
 /// The report for one server of an MCP client config, from the config alone: the derived spec
@@ -118,6 +162,7 @@ pub fn config_report(
         tools: Vec::new(),
         risk: crate::risk::Risk::default(),
         provenance: Default::default(),
+        dependencies: None,
         stats: Stats {
             files: 0,
             bytes: 0,
@@ -147,6 +192,16 @@ pub async fn scan_server(
     server: &crate::config::ServerEntry,
     deep: bool,
 ) -> (Report, Option<ScanError>) {
+    scan_server_with(fetcher, server, deep, &DepOptions::default()).await
+}
+
+/// [`scan_server`] with explicit dependency options for the `deep` scan.
+pub async fn scan_server_with(
+    fetcher: &Fetcher,
+    server: &crate::config::ServerEntry,
+    deep: bool,
+    deps: &DepOptions,
+) -> (Report, Option<ScanError>) {
     let start = Instant::now();
     let rules = match crate::provenance::Rules::embedded() {
         Ok(r) => r.with_internal_scopes(&fetcher.options().internal_scopes),
@@ -156,7 +211,7 @@ pub async fn scan_server(
         (Some(spec), true) if !matches!(spec, Spec::Remote { .. }) => spec,
         _ => return (config_report(server, Some(&rules)), None),
     };
-    match scan_spec(fetcher, spec, &spec.to_string(), start).await {
+    match scan_spec_with(fetcher, spec, &spec.to_string(), start, deps).await {
         Ok(mut r) => {
             r.package.notes.insert(
                 0,

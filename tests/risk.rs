@@ -177,3 +177,100 @@ fn test_code_does_not_raise_the_score() {
     ]);
     assert_eq!(score, 0, "{reasons:?}");
 }
+
+/// A published npm package with `findings` only (provenance classed as an established vendor so
+/// only the dependencies weigh).
+fn dependency_risk(findings: Vec<mcpvet::finding::Finding>) -> mcpvet::risk::Risk {
+    use mcpvet::report::{Capabilities, Report, Stats, ToolInfo, SCHEMA};
+    let report = Report {
+        schema: SCHEMA,
+        tool: ToolInfo::default(),
+        package: mcpvet::fetch::PackageInfo {
+            ecosystem: "npm".into(),
+            name: "server".into(),
+            version: "1.0.0".into(),
+            spec: "npm:server@1.0.0".into(),
+            source: String::new(),
+            digest: String::new(),
+            verified: true,
+            pinned: true,
+            moving: false,
+            commit: None,
+            artifact: "tarball".into(),
+            notes: Vec::new(),
+        },
+        files: Vec::new(),
+        findings,
+        capabilities: Capabilities::default(),
+        tools: Vec::new(),
+        risk: Default::default(),
+        provenance: mcpvet::provenance::Provenance {
+            class: "vendor-published".into(),
+            ..Default::default()
+        },
+        dependencies: None,
+        stats: Stats {
+            files: 0,
+            bytes: 0,
+            entries: 0,
+            elapsed_ms: 0,
+        },
+    };
+    mcpvet::risk::assess(&report)
+}
+
+fn dep_finding(flag: mcpvet::deps::FlagKind, name: &str) -> mcpvet::finding::Finding {
+    let f = mcpvet::deps::Flag::new(flag, "evidence");
+    let deps = mcpvet::deps::Dependencies {
+        direct: vec![mcpvet::deps::DirectDep {
+            name: name.into(),
+            spec: "^1.0.0".into(),
+            section: "dependencies".into(),
+            resolved: Some("1.0.0".into()),
+            flags: vec![f],
+            path: "package.json".into(),
+            line: Some(3),
+        }],
+        ..Default::default()
+    };
+    deps.findings().remove(0)
+}
+
+#[test]
+fn dependency_flags_weigh_as_data_and_are_capped() {
+    use mcpvet::deps::FlagKind;
+    // One vulnerable dependency: high-weight, but alone not more than medium.
+    let r = dependency_risk(vec![dep_finding(FlagKind::Vulnerable, "lib")]);
+    assert_eq!(r.score, 15, "{:?}", r.reasons);
+    assert_eq!(r.band.as_str(), "low");
+    assert!(r.reasons[0]
+        .text
+        .starts_with("dependencies: 1 vulnerable (lib@1.0.0)"));
+    // Floating and single-maintainer weigh little.
+    let r = dependency_risk(vec![
+        dep_finding(FlagKind::Floating, "a"),
+        dep_finding(FlagKind::SingleMaintainer, "b"),
+    ]);
+    assert_eq!(r.score, 2, "{:?}", r.reasons);
+    // Vulnerable plus typosquat plus an install script: medium.
+    let r = dependency_risk(vec![
+        dep_finding(FlagKind::Vulnerable, "a"),
+        dep_finding(FlagKind::Typosquat, "lodahs"),
+        dep_finding(FlagKind::InstallScript, "c"),
+    ]);
+    assert_eq!(r.band.as_str(), "medium", "{:?}", r.reasons);
+    // Hundreds of flagged dependencies are capped: they never dominate the score.
+    let many: Vec<_> = (0..300)
+        .flat_map(|i| {
+            // URL sources of direct dependencies are the manifest scan's findings, not ours.
+            FlagKind::ALL
+                .into_iter()
+                .filter(|k| *k != FlagKind::UrlSource)
+                .map(move |k| dep_finding(k, &format!("dep{i}")))
+        })
+        .collect();
+    let r = dependency_risk(many);
+    assert_eq!(r.score, 25, "{:?}", r.reasons);
+    assert_eq!(r.band.as_str(), "medium");
+    assert!(r.reasons.iter().any(|x| x.text.contains("capped at 25")));
+}
