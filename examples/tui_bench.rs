@@ -16,6 +16,7 @@ fn options() -> mcpvet::tui::Options {
     mcpvet::tui::Options {
         specs: vec!["demo".into()],
         fetch: Default::default(),
+        deps: Default::default(),
         state_dir: None,
         checklist: "thorough".into(),
         keymap: "default".into(),

@@ -7,6 +7,7 @@ pub enum Stage {
     Fetching,
     Unpacking,
     Analysing,
+    Dependencies,
     Done,
 }
 
@@ -16,6 +17,7 @@ impl Stage {
             Stage::Fetching => "fetching",
             Stage::Unpacking => "unpacking",
             Stage::Analysing => "analysing",
+            Stage::Dependencies => "resolving dependencies of",
             Stage::Done => "done",
         }
     }

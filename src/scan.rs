@@ -4,9 +4,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::archive::PackageTree;
-use crate::progress::{NoProgress, Progress, Stage};
-
+use crate::deps::DepOptions;
 use crate::fetch::{FetchError, Fetcher};
+use crate::progress::{NoProgress, Progress, Stage};
 use crate::report::Report;
 use crate::spec::{Spec, SpecError};
 
@@ -20,11 +20,20 @@ pub enum ScanError {
     Provenance(#[from] crate::provenance::ProvenanceError),
 }
 
-/// Scan one spec as typed by the user.
+/// Scan one spec as typed by the user (dependencies resolved with the default bounds).
 pub async fn scan(fetcher: &Fetcher, spec_text: &str) -> Result<Report, ScanError> {
+    scan_with(fetcher, spec_text, &DepOptions::default()).await
+}
+
+/// [`scan`] with explicit dependency options (`--no-deps`, `--deps-depth`, `--osv-dir`).
+pub async fn scan_with(
+    fetcher: &Fetcher,
+    spec_text: &str,
+    deps: &DepOptions,
+) -> Result<Report, ScanError> {
     let start = Instant::now();
     let spec = Spec::parse(spec_text)?;
-    scan_spec(fetcher, &spec, spec_text, start).await
+    scan_spec_with(fetcher, &spec, spec_text, start, deps).await
 }
 
 pub async fn scan_spec(
@@ -33,7 +42,17 @@ pub async fn scan_spec(
     spec_text: &str,
     start: Instant,
 ) -> Result<Report, ScanError> {
-    scan_spec_progress(fetcher, spec, spec_text, start, &NoProgress)
+    scan_spec_with(fetcher, spec, spec_text, start, &DepOptions::default()).await
+}
+
+pub async fn scan_spec_with(
+    fetcher: &Fetcher,
+    spec: &Spec,
+    spec_text: &str,
+    start: Instant,
+    deps: &DepOptions,
+) -> Result<Report, ScanError> {
+    scan_core(fetcher, spec, spec_text, start, deps, &NoProgress)
         .await
         .map(|(report, _)| report)
 }
@@ -41,17 +60,19 @@ pub async fn scan_spec(
 /// Scan one spec as typed, telling `progress` what happens, and keep the unpacked tree (the
 /// TUI shows its files). Download bytes are reported when the fetcher was built
 /// [`Fetcher::with_progress`].
-pub async fn scan_spec_with(
+pub async fn scan_progress(
     fetcher: &Fetcher,
     spec_text: &str,
+    deps: &DepOptions,
     progress: &dyn Progress,
 ) -> Result<(Report, PackageTree), ScanError> {
     let start = Instant::now();
     let spec = Spec::parse(spec_text)?;
-    scan_spec_progress(fetcher, &spec, spec_text, start, progress).await
+    scan_core(fetcher, &spec, spec_text, start, deps, progress).await
 }
 
-/// Analyse a tree already in memory (the demo package, fixtures) as `package`.
+/// Analyse a tree already in memory (the demo package, fixtures) as `package`. No registry
+/// document, so no dependency resolution.
 pub fn scan_tree(
     package: crate::fetch::PackageInfo,
     unpacked: crate::archive::Unpacked,
@@ -76,11 +97,12 @@ pub fn scan_tree(
     Ok((report, unpacked.tree))
 }
 
-async fn scan_spec_progress(
+async fn scan_core(
     fetcher: &Fetcher,
     spec: &Spec,
     spec_text: &str,
     start: Instant,
+    deps: &DepOptions,
     progress: &dyn Progress,
 ) -> Result<(Report, PackageTree), ScanError> {
     progress.stage(Stage::Fetching, spec_text);
@@ -90,12 +112,13 @@ async fn scan_spec_progress(
         .with_internal_scopes(&fetcher.options().internal_scopes);
     // The registry document the fetch used: provenance reads it, nothing asks again.
     let metadata = fetched.metadata.take();
-    // Decompression and analysis are CPU work: keep them off the async workers.
+    let dep_rules = rules.clone();
     progress.stage(Stage::Unpacking, spec_text);
-    // The blocking thread needs an owned reporter: forward through a channel-free shim that
-    // counts into atomics, read back after each stage.
+    // The blocking thread counts analysed files into atomics; this task relays them to
+    // `progress` (which need not be 'static) while it waits.
     let counter = std::sync::Arc::new(FileCounter::default());
     let thread_counter = counter.clone();
+    // Decompression and analysis are CPU work: keep them off the async workers.
     let task = tokio::task::spawn_blocking(move || {
         let (provenance, squats) = crate::provenance::assess(
             &fetched.package,
@@ -108,10 +131,9 @@ async fn scan_spec_progress(
             unpacked.findings.extend(squats);
             thread_counter.analysing.store(true, Ordering::Relaxed);
             let analysis = crate::analyze::analyze_with(&unpacked.tree, &*thread_counter);
-            (package, unpacked, analysis, provenance)
+            (package, unpacked, analysis, provenance, metadata)
         })
     });
-    // Relay the analysis count to `progress` (not Send + 'static) while the thread works.
     tokio::pin!(task);
     let mut announced = false;
     let mut last = (usize::MAX, 0);
@@ -123,7 +145,10 @@ async fn scan_spec_progress(
                     announced = true;
                     progress.stage(Stage::Analysing, spec_text);
                 }
-                let now = (counter.done.load(Ordering::Relaxed), counter.total.load(Ordering::Relaxed));
+                let now = (
+                    counter.done.load(Ordering::Relaxed),
+                    counter.total.load(Ordering::Relaxed),
+                );
                 if announced && now != last {
                     last = now;
                     progress.files(now.0, now.1);
@@ -131,17 +156,41 @@ async fn scan_spec_progress(
             }
         }
     };
-    let (package, unpacked, analysis, provenance) =
+    let (package, mut unpacked, analysis, provenance, metadata) =
         joined.map_err(|e| FetchError::Setup(format!("analysis thread failed: {e}")))??;
     let total = counter.total.load(Ordering::Relaxed);
     progress.files(total, total);
-    let report = Report::new(
+    if deps.enabled {
+        progress.stage(Stage::Dependencies, spec_text);
+    }
+    // After analysis: the manifest's dependencies through the registry the fetch used.
+    let dependencies = if deps.enabled {
+        crate::deps::resolve(
+            fetcher,
+            &package,
+            &unpacked.tree,
+            metadata.as_ref(),
+            &dep_rules,
+            deps,
+            crate::provenance::now(),
+        )
+        .await
+    } else {
+        None
+    };
+    if let Some(d) = &dependencies {
+        // Flagged dependencies are findings at the manifest line: every report and the risk
+        // score see them.
+        unpacked.findings.extend(d.findings());
+    }
+    let mut report = Report::new(
         package,
         &unpacked,
         analysis,
         provenance,
         start.elapsed().as_millis() as u64,
     );
+    report.dependencies = dependencies;
     progress.stage(Stage::Done, spec_text);
     Ok((report, unpacked.tree))
 }
@@ -163,7 +212,10 @@ impl Progress for FileCounter {
 
 /// The report for one server of an MCP client config, from the config alone: the derived spec
 /// as the package (nothing fetched, so not verified), and the server's config findings.
-pub fn config_report(server: &crate::config::ServerEntry) -> Report {
+pub fn config_report(
+    server: &crate::config::ServerEntry,
+    rules: Option<&crate::provenance::Rules>,
+) -> Report {
     use crate::report::{Capabilities, Stats, ToolInfo, SCHEMA};
     let spec_text = server
         .spec
@@ -215,6 +267,7 @@ pub fn config_report(server: &crate::config::ServerEntry) -> Report {
         tools: Vec::new(),
         risk: crate::risk::Risk::default(),
         provenance: Default::default(),
+        dependencies: None,
         stats: Stats {
             files: 0,
             bytes: 0,
@@ -222,6 +275,15 @@ pub fn config_report(server: &crate::config::ServerEntry) -> Report {
             elapsed_ms: 0,
         },
     };
+    // What the name and source alone say (scope, vendor domain of a remote server, git owner,
+    // look-alike names); registry signals need the fetch (`--deep`).
+    report.capabilities.hosts = config_hosts(server);
+    if let (Some(_), Some(rules)) = (&server.spec, rules) {
+        let (provenance, squats) =
+            crate::provenance::assess(&report.package, None, rules, crate::provenance::now());
+        report.provenance = provenance;
+        report.findings.extend(squats);
+    }
     // Config signals (unpinned, endpoints, inline secrets, shell commands) weigh in as findings.
     report.risk = crate::risk::assess(&report);
     report
@@ -235,12 +297,26 @@ pub async fn scan_server(
     server: &crate::config::ServerEntry,
     deep: bool,
 ) -> (Report, Option<ScanError>) {
+    scan_server_with(fetcher, server, deep, &DepOptions::default()).await
+}
+
+/// [`scan_server`] with explicit dependency options for the `deep` scan.
+pub async fn scan_server_with(
+    fetcher: &Fetcher,
+    server: &crate::config::ServerEntry,
+    deep: bool,
+    deps: &DepOptions,
+) -> (Report, Option<ScanError>) {
     let start = Instant::now();
+    let rules = match crate::provenance::Rules::embedded() {
+        Ok(r) => r.with_internal_scopes(&fetcher.options().internal_scopes),
+        Err(e) => return (config_report(server, None), Some(e.into())),
+    };
     let spec = match (&server.spec, deep) {
         (Some(spec), true) if !matches!(spec, Spec::Remote { .. }) => spec,
-        _ => return (config_report(server), None),
+        _ => return (config_report(server, Some(&rules)), None),
     };
-    match scan_spec(fetcher, spec, &spec.to_string(), start).await {
+    match scan_spec_with(fetcher, spec, &spec.to_string(), start, deps).await {
         Ok(mut r) => {
             r.package.notes.insert(
                 0,
@@ -252,19 +328,32 @@ pub async fn scan_server(
                 ),
             );
             r.findings.extend(server.findings.iter().cloned());
-            let extra = crate::report::Capabilities::from_findings(&server.findings);
-            for (dst, src) in [
-                (&mut r.capabilities.env, extra.env),
-                (&mut r.capabilities.exec, extra.exec),
-            ] {
-                for v in src {
-                    if !dst.contains(&v) {
-                        dst.push(v);
-                    }
-                }
-            }
+            let mut extra = crate::report::Capabilities::from_findings(&server.findings);
+            extra.hosts = config_hosts(server);
+            r.capabilities.merge(extra);
+            // The config's own signals (inline secrets, shell wrappers, endpoints) count too.
+            r.risk = crate::risk::assess(&r);
             (r, None)
         }
-        Err(e) => (config_report(server), Some(e)),
+        Err(e) => (config_report(server, Some(&rules)), Some(e)),
     }
+}
+
+/// Hosts named by a config server's launch: its URL, and URLs in its arguments
+/// (`npx mcp-remote https://…`).
+fn config_hosts(server: &crate::config::ServerEntry) -> Vec<crate::report::HostEntry> {
+    let mut out: Vec<crate::report::HostEntry> = Vec::new();
+    for text in server.url.iter().chain(server.args.iter()) {
+        for e in crate::analyze::hosts::endpoints_in(text) {
+            let h = crate::report::HostEntry {
+                host: e.host,
+                scheme: e.scheme,
+                kind: e.kind.as_str().to_string(),
+            };
+            if !out.contains(&h) {
+                out.push(h);
+            }
+        }
+    }
+    out
 }

@@ -9,7 +9,7 @@ use ratatui::Terminal;
 
 fn demo_state(keymap: &str, opened: Opened) -> State {
     let queue = vec![QueueItem::new(
-        "weather-mcp-demo (demo package)".into(),
+        "mcpvet-demo-weather (demo package)".into(),
         "demo".into(),
         Source::Demo,
     )];
@@ -96,11 +96,15 @@ fn screens_carry_the_analysis() {
         .lines()
         .find(|l| l.contains("get_forecast:"))
         .unwrap_or_default();
-    assert!(forecast.contains("network to 45.61.139.22"), "{overview}");
+    assert!(forecast.contains("network to 198.18.7.23"), "{overview}");
     assert!(overview.contains("reads ~/.aws/credentials"), "{overview}");
     keys(&mut state, "4");
     let tools = render(&mut state, 160, 48);
-    assert!(tools.contains("<IMPORTANT>Before answering"), "{tools}");
+    assert!(tools.contains("Get the weather forecast for a city."), "{tools}");
+    // get_alerts' description: its zero-width character is revealed as a marker.
+    keys(&mut state, "j");
+    let tools = render(&mut state, 160, 48);
+    assert!(tools.contains("⟨U+200B⟩"), "{tools}");
 }
 
 #[test]
@@ -169,8 +173,9 @@ fn evidence_and_tool_findings_jump_to_the_code() {
         r.code.cursor_location(),
         Some((f.path.clone(), f.line.unwrap()))
     );
+    let path = f.path.clone();
     let text = render(&mut state, 80, 24);
-    assert!(text.contains("src/index.js"), "{text}");
+    assert!(text.contains(&path), "{text}");
     // Checklist: step 4 (code) evidence.
     keys(&mut state, "6 <home> j j j l <enter>");
     assert_eq!(state.screen, Screen::Code);
@@ -256,6 +261,7 @@ fn options_with_home(home: &std::path::Path, specs: Vec<String>) -> mcpvet::tui:
     mcpvet::tui::Options {
         specs,
         fetch: Default::default(),
+        deps: Default::default(),
         state_dir: None,
         checklist: "thorough".into(),
         keymap: "default".into(),
@@ -344,6 +350,62 @@ fn hostile_names_are_escaped_in_the_queue() {
     assert!(!text.contains('\u{1b}') && !text.contains('\u{202e}') && !text.contains('\u{200b}'));
     assert!(
         text.contains("evil⟨ESC⟩]0;pwned⟨BEL⟩⟨U+202E⟩name"),
+        "{text}"
+    );
+}
+
+#[test]
+fn resolved_dependencies_are_shown_with_their_flags() {
+    use mcpvet::deps::{Dependencies, DirectDep, Flag, FlagKind, TransitiveDep};
+    let queue = vec![QueueItem::new("demo".into(), "demo".into(), Source::Demo)];
+    let mut state = State::new(queue, Keymap::embedded("default").unwrap(), "thorough");
+    state.open(0);
+    let (info, unpacked) = mcpvet::tui::demo::package();
+    let (mut report, tree) =
+        mcpvet::scan::scan_tree(info, unpacked, &mcpvet::progress::NoProgress).unwrap();
+    let mut d = Dependencies {
+        ecosystem: "npm".into(),
+        count: 2,
+        ..Default::default()
+    };
+    d.direct.push(DirectDep {
+        name: "node-fetch".into(),
+        spec: "^3.3.2".into(),
+        section: "dependencies".into(),
+        resolved: Some("3.3.2".into()),
+        flags: vec![Flag::new(FlagKind::Floating, "^3.3.2")],
+        path: "package.json".into(),
+        line: Some(10),
+    });
+    d.transitive.push(TransitiveDep {
+        name: "data-uri-to-buffer\u{1b}[2J".into(),
+        version: "4.0.1".into(),
+        spec: "^4.0.0".into(),
+        depth: 2,
+        via: "node-fetch@3.3.2".into(),
+        flags: vec![Flag::new(FlagKind::InstallScript, "postinstall")],
+        root: 0,
+    });
+    d.flags.insert(FlagKind::Floating, 1);
+    report.dependencies = Some(d);
+    update(
+        &mut state,
+        Msg::Scanned(
+            0,
+            Ok(Box::new(Scanned {
+                report,
+                tree,
+                opened: unsaved(),
+            })),
+        ),
+    );
+    keys(&mut state, "5");
+    let text = render(&mut state, 160, 24);
+    assert!(text.contains("1 direct, 2 packages resolved"), "{text}");
+    assert!(text.contains("^3.3.2 → 3.3.2 floating"), "{text}");
+    assert!(text.contains("data-uri-to-buffer⟨ESC⟩[2J"), "{text}");
+    assert!(
+        text.contains("via node-fetch@3.3.2 install-script (postinstall)"),
         "{text}"
     );
 }

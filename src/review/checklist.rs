@@ -104,9 +104,12 @@ pub fn parse(text: &str, file: &str) -> Result<Checklist, ReviewError> {
         match e.span() {
             Some(span) => {
                 let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                err(format!("line {line}: {}", e.message()))
+                err(format!(
+                    "line {line}: {}",
+                    escape_for_terminal(e.message(), false)
+                ))
             }
-            None => err(first),
+            None => err(escape_for_terminal(&first, false)),
         }
     })?;
     list.validate().map_err(err)?;
@@ -127,6 +130,15 @@ pub struct Checklist {
 impl Checklist {
     pub fn step(&self, id: &str) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Every step's suggested outcome (steps only the reviewer can answer are left out), to
+    /// pre-fill a review or feed [`super::decision::suggest`].
+    pub fn suggestions(&self, report: &Report) -> std::collections::BTreeMap<String, Outcome> {
+        self.steps
+            .iter()
+            .filter_map(|s| s.suggest(report).map(|o| (s.id.clone(), o)))
+            .collect()
     }
 
     fn validate(&self) -> Result<(), String> {

@@ -3,6 +3,7 @@
 
 pub mod checklist;
 pub mod decision;
+pub mod demo;
 pub mod session;
 
 use std::path::PathBuf;
@@ -78,6 +79,7 @@ pub(crate) mod testing {
             findings: Vec::new(),
             capabilities: Capabilities::default(),
             tools: Vec::new(),
+            dependencies: None,
             risk: crate::risk::Risk::default(),
             provenance: crate::provenance::Provenance {
                 class: class.into(),

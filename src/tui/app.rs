@@ -39,6 +39,8 @@ pub struct Options {
     /// Specs to review; empty: the MCP client configs found, or the demo package.
     pub specs: Vec<String>,
     pub fetch: FetchOptions,
+    /// Dependency resolution for scanned packages (the Deps screen shows the result).
+    pub deps: crate::deps::DepOptions,
     /// Where review sessions are kept; `None`: reviews are not saved (and the UI says so).
     pub state_dir: Option<PathBuf>,
     pub checklist: String,
@@ -163,7 +165,7 @@ pub fn build_queue(opts: &Options) -> (Vec<QueueItem>, Vec<String>) {
     }
     if queue.is_empty() {
         queue.push(QueueItem::new(
-            "weather-mcp-demo (demo package)".into(),
+            "mcpvet-demo-weather (demo package)".into(),
             "no MCP client config found on this machine: the demo shipped with mcpvet".into(),
             Source::Demo,
         ));
@@ -387,6 +389,7 @@ fn spawn_scan(
     let demo = matches!(item.source, Source::Demo);
     let spec = item.spec.clone();
     let fetch = opts.fetch.clone();
+    let deps = opts.deps.clone();
     tokio::spawn(async move {
         let progress = Arc::new(ChannelProgress {
             index: i,
@@ -405,7 +408,7 @@ fn spawn_scan(
             match (spec, Fetcher::new(fetch)) {
                 (Some(spec), Ok(fetcher)) => {
                     let fetcher = fetcher.with_progress(progress.clone());
-                    crate::scan::scan_spec_with(&fetcher, &spec, &*progress)
+                    crate::scan::scan_progress(&fetcher, &spec, &deps, &*progress)
                         .await
                         .map_err(|e| format!("{spec}: {e}"))
                 }

@@ -1,45 +1,35 @@
-//! The demo package (assets/demo/weather-mcp), embedded so a first run works offline. It is
-//! analysed in memory like any package and never run.
+//! The demo package (`assets/demo`, embedded by [`crate::review::demo`]) as an in-memory tree,
+//! so a first run works offline and writes nothing. It is analysed like any package, never run.
 
 use crate::archive::{PackageFile, PackageTree, Unpacked};
 use crate::fetch::PackageInfo;
+use crate::review::demo::FILES;
 
-const FILES: &[(&str, &str)] = &[
-    (
-        "README.md",
-        include_str!("../../assets/demo/weather-mcp/README.md"),
-    ),
-    (
-        "package.json",
-        include_str!("../../assets/demo/weather-mcp/package.json"),
-    ),
-    (
-        "src/index.js",
-        include_str!("../../assets/demo/weather-mcp/src/index.js"),
-    ),
-    (
-        "src/setup.js",
-        include_str!("../../assets/demo/weather-mcp/src/setup.js"),
-    ),
-];
-
-pub const SPEC: &str = "demo:weather-mcp-demo";
+pub const SPEC: &str = "demo:mcpvet-demo-weather";
 
 /// The demo's package block and tree.
 pub fn package() -> (PackageInfo, Unpacked) {
     let mut tree = PackageTree::new();
     let mut manifest = String::new();
-    for (path, text) in FILES {
-        manifest.push_str(&format!(
-            "{}  {}\n",
-            crate::util::sha256_hex(text.as_bytes()),
-            path
-        ));
+    let mut name = "mcpvet-demo-weather".to_string();
+    let mut version = String::new();
+    for (path, bytes) in FILES {
+        manifest.push_str(&format!("{}  {}\n", crate::util::sha256_hex(bytes), path));
+        if *path == "package.json" {
+            if let Ok(doc) = serde_json::from_slice::<serde_json::Value>(bytes) {
+                if let Some(n) = doc.get("name").and_then(|v| v.as_str()) {
+                    name = n.to_string();
+                }
+                if let Some(v) = doc.get("version").and_then(|v| v.as_str()) {
+                    version = v.to_string();
+                }
+            }
+        }
         tree.insert(
             *path,
             PackageFile {
-                bytes: text.as_bytes().to_vec(),
-                size: text.len() as u64,
+                bytes: bytes.to_vec(),
+                size: bytes.len() as u64,
                 truncated: false,
                 executable: false,
             },
@@ -47,10 +37,10 @@ pub fn package() -> (PackageInfo, Unpacked) {
     }
     let info = PackageInfo {
         ecosystem: "local".into(),
-        name: "weather-mcp-demo".into(),
-        version: "1.4.2".into(),
+        name,
+        version,
         spec: SPEC.into(),
-        source: "built into mcpvet (assets/demo/weather-mcp)".into(),
+        source: "built into mcpvet (assets/demo)".into(),
         digest: format!(
             "sha256-tree:{}",
             crate::util::sha256_hex(manifest.as_bytes())

@@ -1,6 +1,7 @@
 //! Direct dependencies read from the package's own manifests (package.json, pyproject.toml,
-//! requirements.txt), with flags a reviewer should see. Transitive resolution needs a lock-file
-//! resolver the report does not carry yet: the screen says so instead of guessing.
+//! requirements.txt), with flags a reviewer should see: the Deps screen's fallback when the
+//! report carries no resolved `dependencies` (a package analysed without its registry, such as
+//! the demo). It says transitive resolution is unavailable instead of guessing.
 
 use crate::archive::PackageTree;
 

@@ -131,7 +131,8 @@ impl QueueItem {
         };
         let config_risk = match &source {
             Source::Server(s) => {
-                let r = crate::scan::config_report(s);
+                let rules = crate::provenance::Rules::embedded().ok();
+                let r = crate::scan::config_report(s, rules.as_ref());
                 Some((r.risk.score, r.risk.band))
             }
             _ => None,

@@ -35,7 +35,7 @@ fn lines<'a>(rep: &Report, theme: &Theme) -> Vec<Line<'a>> {
         out.push(kv("digest", esc(&p.digest), theme));
     }
     let pin = Line::from(vec![
-        Span::styled(format!("  {:<10} ", "status"), theme.style("muted")),
+        Span::styled(format!("  {:<11} ", "status"), theme.style("muted")),
         if p.verified {
             Span::styled("verified", theme.style("signal.ok"))
         } else {
@@ -188,7 +188,7 @@ fn host_near(rep: &Report, f: &Finding) -> Option<String> {
     })
 }
 
-/// "network to 45.61.139.22, reads ~/.aws/credentials" for one tool's findings.
+/// "network to 198.18.7.23, reads ~/.aws/credentials" for one tool's findings.
 pub(crate) fn tool_capabilities(rep: &Report, indices: &[usize]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for f in indices.iter().filter_map(|&i| rep.findings.get(i)) {
@@ -227,6 +227,10 @@ pub(crate) fn tool_capabilities(rep: &Report, indices: &[usize]) -> Vec<String> 
                 out.push(p);
             }
         }
+    }
+    // "network to HOST" says more than "network".
+    if out.iter().any(|p| p.starts_with("network to ")) {
+        out.retain(|p| p != "network");
     }
     out
 }
