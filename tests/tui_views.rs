@@ -100,7 +100,10 @@ fn screens_carry_the_analysis() {
     assert!(overview.contains("reads ~/.aws/credentials"), "{overview}");
     keys(&mut state, "4");
     let tools = render(&mut state, 160, 48);
-    assert!(tools.contains("Get the weather forecast for a city."), "{tools}");
+    assert!(
+        tools.contains("Get the weather forecast for a city."),
+        "{tools}"
+    );
     // get_alerts' description: its zero-width character is revealed as a marker.
     keys(&mut state, "j");
     let tools = render(&mut state, 160, 48);

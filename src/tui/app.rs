@@ -301,6 +301,45 @@ async fn event_loop(
         }
     });
     let store = store.map(Arc::new);
+    // Autosaves run in order on their own thread (a write + rename + fsync can take longer
+    // than a frame); failures come back as status messages. Joined before returning.
+    let (save_tx, save_rx) = std::sync::mpsc::channel::<crate::review::Session>();
+    let saver = {
+        let store = store.clone();
+        let tx = tx.clone();
+        std::thread::spawn(move || {
+            for session in save_rx {
+                if let Some(store) = &store {
+                    if let Err(e) = store.save(&session) {
+                        let _ = tx.send(Event::Msg(Msg::Status(
+                            format!("autosave failed: {e}"),
+                            true,
+                        )));
+                    }
+                }
+            }
+        })
+    };
+    let result = run_loop(
+        state, theme, opts, store, initial, &mut term, tx, &mut rx, save_tx,
+    )
+    .await;
+    let _ = saver.join();
+    result
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn run_loop(
+    state: &mut State,
+    theme: &Theme,
+    opts: &Options,
+    store: Option<Arc<SessionStore>>,
+    initial: Vec<Effect>,
+    term: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    tx: UnboundedSender<Event>,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+    save_tx: std::sync::mpsc::Sender<crate::review::Session>,
+) -> Result<(), TuiError> {
     term.draw(|f| super::views::draw(f, state, theme))?;
     let mut effects = initial;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -311,12 +350,12 @@ async fn event_loop(
             match fx {
                 Effect::Scan(i) => spawn_scan(i, state, opts, store.clone(), tx.clone()),
                 Effect::Save(i) => {
-                    let Some(store) = &store else { continue };
+                    if store.is_none() {
+                        continue;
+                    }
                     if let Some(r) = state.queue.get(i).and_then(|q| q.review.as_deref()) {
                         if r.writable() {
-                            if let Err(e) = store.save(&r.session) {
-                                state.error(format!("autosave failed: {e}"));
-                            }
+                            let _ = save_tx.send(r.session.clone());
                         }
                     }
                 }

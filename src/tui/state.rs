@@ -391,6 +391,8 @@ pub enum Msg {
     Action(Action),
     Progress(usize, Progress),
     Scanned(usize, Result<Box<Scanned>, String>),
+    /// A message for the status line from a worker (an autosave that failed).
+    Status(String, bool),
     Resize,
 }
 
@@ -558,6 +560,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                     }
                 }
             }
+            vec![]
+        }
+        Msg::Status(m, is_error) => {
+            state.status = Some((m, is_error));
             vec![]
         }
         Msg::Resize => vec![],
