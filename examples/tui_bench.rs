@@ -89,13 +89,18 @@ fn main() {
             .unwrap();
         let keys = Key::parse_seq(script).unwrap();
         let mut times = Vec::new();
-        for _ in 0..20 {
+        let mut slowest = (Duration::ZERO, String::new(), 0);
+        for round in 0..20 {
             for k in &keys {
                 let t = Instant::now();
                 let _ = update(&mut state, Msg::Key(*k));
                 term.draw(|f| mcpvet::tui::views::draw(f, &mut state, &theme))
                     .unwrap();
-                times.push(t.elapsed());
+                let e = t.elapsed();
+                if e > slowest.0 {
+                    slowest = (e, k.display(), round);
+                }
+                times.push(e);
             }
             // Back to a known place; clear what the script marked.
             for k in Key::parse_seq("6 <home> x j x j x j x 2").unwrap() {
@@ -103,5 +108,11 @@ fn main() {
             }
         }
         stats(&format!("key -> redraw ({w}x{h})"), times);
+        println!(
+            "  slowest: key {:?} in round {} ({:.3} ms)",
+            slowest.1,
+            slowest.2,
+            slowest.0.as_secs_f64() * 1e3
+        );
     }
 }

@@ -412,3 +412,24 @@ fn resolved_dependencies_are_shown_with_their_flags() {
         "{text}"
     );
 }
+
+#[test]
+fn every_screen_survives_tiny_and_odd_sizes() {
+    let mut state = demo_state("default", unsaved());
+    for key in [
+        "1", "2", "3", "4", "5", "6", "7", "6 l", "4 l", "e", "<esc> ?",
+    ] {
+        keys(&mut state, key);
+        for (w, h) in [
+            (1u16, 1u16),
+            (2, 3),
+            (10, 4),
+            (20, 5),
+            (40, 8),
+            (81, 25),
+            (200, 12),
+        ] {
+            render(&mut state, w, h);
+        }
+    }
+}

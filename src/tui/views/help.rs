@@ -15,7 +15,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &State, theme: &Theme) {
         area.y + (area.height.saturating_sub(h)) / 2,
         w,
         h,
-    );
+    )
+    .intersection(area);
     frame.render_widget(Clear, rect);
     let mode = state.screen.mode();
     let entries = state.keymap.help(mode);

@@ -262,7 +262,7 @@ fn prompt(frame: &mut Frame, area: Rect, title: &str, buffer: &str, theme: &Them
     let h = 5.min(area.height);
     let x = area.x + (area.width.saturating_sub(w)) / 2;
     let y = area.y + (area.height.saturating_sub(h)) / 2;
-    let rect = Rect::new(x, y, w, h);
+    let rect = Rect::new(x, y, w, h).intersection(area);
     frame.render_widget(Clear, rect);
     let block = Block::default()
         .borders(Borders::ALL)

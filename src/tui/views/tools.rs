@@ -13,7 +13,9 @@ pub fn draw(frame: &mut Frame, area: Rect, r: &Review, theme: &Theme) {
     let [list_area, detail_area] = if wide {
         Layout::horizontal([Constraint::Length(34), Constraint::Min(20)]).areas(area)
     } else {
-        let h = (rep.tools.len() as u16 + 2).clamp(3, area.height / 3 + 1);
+        let h = (rep.tools.len() as u16 + 2)
+            .min(area.height / 3 + 1)
+            .max(3.min(area.height));
         Layout::vertical([Constraint::Length(h), Constraint::Min(3)]).areas(area)
     };
     let border = |active: bool| {
