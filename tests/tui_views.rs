@@ -158,9 +158,15 @@ fn marking_steps_and_recording_a_verdict_by_keys() {
     // Esc cancels a prompt; Ctrl-C quits from anywhere with a save.
     keys(&mut state, "s <esc>");
     assert!(state.input.is_none());
-    let fx = keys(&mut state, "e <c-c>");
+    let fx = keys(&mut state, "6 e h a l f <c-c>");
     assert_eq!(fx, vec![Effect::Save(0), Effect::Quit]);
     assert!(state.quit);
+    let r = state.review().unwrap();
+    let id = r.current_step_id().unwrap();
+    assert!(
+        r.session.steps[id].note.ends_with("half"),
+        "a note being typed survives Ctrl-C"
+    );
 }
 
 #[test]
@@ -430,6 +436,34 @@ fn every_screen_survives_tiny_and_odd_sizes() {
             (200, 12),
         ] {
             render(&mut state, w, h);
+        }
+    }
+}
+
+#[test]
+fn no_color_draws_without_colours_but_marks_the_selection() {
+    use ratatui::style::{Color, Modifier};
+    let theme = Theme::embedded("dark", Depth::None).unwrap();
+    let mut state = demo_state("default", unsaved());
+    for key in ["1", "2", "3", "4", "5", "6", "7"] {
+        keys(&mut state, key);
+        let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        term.draw(|f| mcpvet::tui::views::draw(f, &mut state, &theme))
+            .unwrap();
+        let buf = term.backend().buffer();
+        for cell in buf.content() {
+            assert!(
+                matches!(cell.fg, Color::Reset) && matches!(cell.bg, Color::Reset),
+                "screen {key}: a coloured cell {cell:?}"
+            );
+        }
+        if key == "6" {
+            assert!(
+                buf.content()
+                    .iter()
+                    .any(|c| c.modifier.contains(Modifier::REVERSED)),
+                "the selected step must stand out without colour"
+            );
         }
     }
 }

@@ -732,6 +732,20 @@ fn on_action(state: &mut State, a: Action) -> Vec<Effect> {
     match a {
         Action::Quit => {
             state.quit = true;
+            // A note being typed is kept (quitting loses nothing); a verdict prompt is not a
+            // decision and is dropped.
+            if let Some(Input {
+                target: InputTarget::Note(step),
+                buffer,
+                ..
+            }) = state.input.take()
+            {
+                if let Some(r) = state.review_mut() {
+                    if r.writable() {
+                        r.session.set_note(&step, buffer.trim());
+                    }
+                }
+            }
             let mut fx = Vec::new();
             let screen = state.screen;
             for (i, item) in state.queue.iter_mut().enumerate() {
