@@ -1,0 +1,441 @@
+//! Checks: an entry's signatures and override ([`check_entry`]), and the CI gate
+//! ([`check_servers`]): every server of the repository's MCP client configs must match a
+//! signed entry whose verdict allows it.
+//!
+//! Matching a server to its entry: the entry of the same name (else one whose package the
+//! server runs, reported under that name). Then by the spec the config gives:
+//! npm/PyPI the package and the exact version (the digest is the registry's for that version;
+//! `--online` re-checks it), git the commit (a tag or branch is not enough), container images
+//! the image digest, remote servers the URL.
+//!
+//! How a config shows that a server runs sandboxed: its command is `docker run` / `podman run`
+//! (the package launched inside the container, or the image itself), or a sandbox wrapper
+//! (`bwrap`, `firejail`, `nsjail`, `minijail0`, `sandbox-exec`) in front of the launcher.
+
+use serde::Serialize;
+
+use super::io::Allowlist;
+use super::model::{Entry, Verdict};
+use super::sign::AllowedSigners;
+use crate::config::ServerEntry;
+use crate::spec::{self, Spec, VersionReq};
+
+/// One reason a server or entry fails, with a stable rule id (for SARIF).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub rule: &'static str,
+    pub message: String,
+}
+
+impl Reason {
+    fn new(rule: &'static str, message: impl Into<String>) -> Reason {
+        Reason {
+            rule,
+            message: message.into(),
+        }
+    }
+}
+
+/// The rules `verify` reports, with a short description each.
+pub const RULES: &[(&str, &str)] = &[
+    ("allowlist.unlisted", "server has no allowlist entry"),
+    (
+        "allowlist.unresolved",
+        "cannot tell which package the server runs",
+    ),
+    (
+        "allowlist.package",
+        "server runs another package than the entry",
+    ),
+    (
+        "allowlist.version",
+        "server is not pinned to the allowlisted version",
+    ),
+    (
+        "allowlist.digest",
+        "digest differs from the allowlisted one",
+    ),
+    ("allowlist.verdict", "verdict does not allow the server"),
+    (
+        "allowlist.sandbox",
+        "sandbox verdict, but the server is not sandboxed",
+    ),
+    ("allowlist.signature", "entry signatures do not verify"),
+    (
+        "allowlist.override",
+        "critical band without a valid owner override",
+    ),
+];
+
+/// Signatures and override of one entry, checked against `signers` at `now` (epoch seconds).
+/// Empty when the entry is sound.
+pub fn check_entry(
+    list: &Allowlist,
+    name: &str,
+    entry: &Entry,
+    signers: &AllowedSigners,
+    now: i64,
+) -> Vec<Reason> {
+    let mut out = Vec::new();
+    let msg = entry.canonical(name);
+    let mut valid: Vec<&str> = Vec::new();
+    if entry.signatures.is_empty() {
+        out.push(Reason::new("allowlist.signature", "entry is not signed"));
+    }
+    for (i, s) in entry.signatures.iter().enumerate() {
+        match signers.check(&s.principal, &s.signature, &msg, now) {
+            Ok(_) => valid.push(&s.principal),
+            Err(p) => out.push(Reason::new(
+                "allowlist.signature",
+                format!("signature {} ({}): {p}", i + 1, s.principal),
+            )),
+        }
+    }
+    let needs_override = entry.is_critical() && entry.verdict != Verdict::NoGo;
+    match &entry.override_ {
+        None if needs_override => out.push(Reason::new(
+            "allowlist.override",
+            "risk band is critical and the entry has no owner override",
+        )),
+        Some(o) if needs_override || !o.by.is_empty() => {
+            if o.reason.trim().is_empty() {
+                out.push(Reason::new(
+                    "allowlist.override",
+                    "override without a reason",
+                ));
+            }
+            if !list.data.allowlist.owners.contains(&o.by) {
+                out.push(Reason::new(
+                    "allowlist.override",
+                    format!("override by {:?}, who is not an owner in the header", o.by),
+                ));
+            } else if !valid.contains(&o.by.as_str()) {
+                out.push(Reason::new(
+                    "allowlist.override",
+                    format!(
+                        "override by {:?} carries no valid signature of theirs",
+                        o.by
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The outcome for one configured server.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerResult {
+    pub server: String,
+    pub file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    pub client: &'static str,
+    /// The allowlist entry it was matched to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<&'static str>,
+    /// How the config sandboxes it, when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sandbox: Option<String>,
+    pub reasons: Vec<Reason>,
+}
+
+impl ServerResult {
+    pub fn passed(&self) -> bool {
+        self.reasons.is_empty()
+    }
+
+    /// `server "weather" (.mcp.json:4)`.
+    pub fn label(&self) -> String {
+        match self.line {
+            Some(l) => format!("server {:?} ({}:{l})", self.server, self.file),
+            None => format!("server {:?} ({})", self.server, self.file),
+        }
+    }
+}
+
+const WRAPPERS: &[&str] = &["bwrap", "firejail", "nsjail", "minijail0", "sandbox-exec"];
+const LAUNCHERS: &[&str] = &[
+    "npx", "pnpx", "bunx", "pnpm", "yarn", "npm", "uvx", "uv", "pipx",
+];
+
+fn program(s: &str) -> String {
+    let base = s
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(s)
+        .to_ascii_lowercase();
+    base.strip_suffix(".exe")
+        .or_else(|| base.strip_suffix(".cmd"))
+        .unwrap_or(&base)
+        .to_string()
+}
+
+/// The spec a server runs and how it is sandboxed (the launcher inside a container or
+/// wrapper when there is one).
+pub fn effective_spec(server: &ServerEntry) -> (Option<Spec>, Option<String>) {
+    let Some(cmd) = &server.command else {
+        return (server.spec.clone(), None);
+    };
+    let prog = program(cmd);
+    let inner = |from: usize| -> Option<Spec> {
+        let i = server.args[from.min(server.args.len())..]
+            .iter()
+            .position(|a| LAUNCHERS.contains(&program(a).as_str()))?
+            + from;
+        spec::from_command(&server.args[i], &server.args[i + 1..]).ok()
+    };
+    if (prog == "docker" || prog == "podman")
+        && server.args.first().map(String::as_str) == Some("run")
+    {
+        let how = format!("{prog} run");
+        return (inner(1).or_else(|| server.spec.clone()), Some(how));
+    }
+    if WRAPPERS.contains(&prog.as_str()) {
+        return (inner(0), Some(prog));
+    }
+    (server.spec.clone(), None)
+}
+
+fn same_package(spec: &Spec, e: &Entry) -> bool {
+    match spec {
+        Spec::Npm { name, .. } => e.ecosystem == "npm" && *name == e.package,
+        Spec::Pypi { name, .. } => {
+            e.ecosystem == "pypi" && *name == spec::normalize_pypi_name(&e.package)
+        }
+        Spec::Git { url, .. } => e.ecosystem == "git" && same_url(url, &e.package),
+        Spec::Docker { image, .. } => e.ecosystem == "docker" && *image == e.package,
+        Spec::Remote { url } => e.ecosystem == "remote" && same_url(url, &e.package),
+        Spec::Local { .. } => false,
+    }
+}
+
+fn same_url(a: &str, b: &str) -> bool {
+    let n = |s: &str| {
+        let s = s.trim_end_matches('/');
+        s.strip_suffix(".git").unwrap_or(s).to_ascii_lowercase()
+    };
+    n(a) == n(b)
+}
+
+/// Compare what the config runs with the entry.
+fn match_spec(spec: &Spec, e: &Entry) -> Vec<Reason> {
+    let mut out = Vec::new();
+    if !same_package(spec, e) {
+        out.push(Reason::new(
+            "allowlist.package",
+            format!(
+                "runs {spec}, but the entry allowlists {}:{}",
+                e.ecosystem, e.package
+            ),
+        ));
+        return out;
+    }
+    match spec {
+        Spec::Npm { req, .. } | Spec::Pypi { req, .. } => match req {
+            VersionReq::Exact(v) if *v == e.version => {}
+            VersionReq::Exact(v) => out.push(Reason::new(
+                "allowlist.version",
+                format!("version {v} is not the allowlisted {}", e.version),
+            )),
+            VersionReq::Latest => out.push(Reason::new(
+                "allowlist.version",
+                format!(
+                    "no version pinned; the allowlisted version is {}",
+                    e.version
+                ),
+            )),
+            VersionReq::Range(r) | VersionReq::Tag(r) => out.push(Reason::new(
+                "allowlist.version",
+                format!(
+                    "{r} is not an exact version; the allowlisted version is {}",
+                    e.version
+                ),
+            )),
+        },
+        Spec::Git { reference, .. } => {
+            let commit = e.commit.as_deref().unwrap_or(&e.version);
+            match reference {
+                Some(r)
+                    if spec::is_commit_id(r) && commit.starts_with(r.as_str()) && r.len() >= 40 => {
+                }
+                Some(r) if spec::is_commit_id(r) => out.push(Reason::new(
+                    "allowlist.version",
+                    format!("commit {r} is not the allowlisted {commit}"),
+                )),
+                Some(r) => out.push(Reason::new(
+                    "allowlist.version",
+                    format!(
+                        "git ref {r} is not a full commit id; pin the allowlisted commit {commit}"
+                    ),
+                )),
+                None => out.push(Reason::new(
+                    "allowlist.version",
+                    format!("no git ref pinned; pin the allowlisted commit {commit}"),
+                )),
+            }
+        }
+        Spec::Docker { digest, .. } => match digest {
+            Some(d) if *d == e.digest => {}
+            Some(d) => out.push(Reason::new(
+                "allowlist.digest",
+                format!("image digest {d} is not the allowlisted {}", e.digest),
+            )),
+            None => out.push(Reason::new(
+                "allowlist.digest",
+                format!(
+                    "image not pinned by digest; the allowlisted digest is {}",
+                    e.digest
+                ),
+            )),
+        },
+        Spec::Remote { .. } | Spec::Local { .. } => {}
+    }
+    out
+}
+
+/// Check every server against the allowlist: one result per server, in input order.
+pub fn check_servers(
+    list: &Allowlist,
+    signers: &AllowedSigners,
+    servers: &[ServerEntry],
+    now: i64,
+) -> Vec<ServerResult> {
+    servers
+        .iter()
+        .map(|s| check_server(list, signers, s, now))
+        .collect()
+}
+
+fn check_server(
+    list: &Allowlist,
+    signers: &AllowedSigners,
+    server: &ServerEntry,
+    now: i64,
+) -> ServerResult {
+    let (spec, sandbox) = effective_spec(server);
+    let mut res = ServerResult {
+        server: server.name.clone(),
+        file: server.file.clone(),
+        line: server.line,
+        client: server.client.as_str(),
+        entry: None,
+        verdict: None,
+        sandbox: sandbox.clone(),
+        reasons: Vec::new(),
+    };
+    let Some(spec) = spec else {
+        let why = server
+            .spec_error
+            .clone()
+            .unwrap_or_else(|| "no command or URL".into());
+        res.reasons.push(Reason::new(
+            "allowlist.unresolved",
+            format!("cannot tell which package it runs: {why}"),
+        ));
+        return res;
+    };
+    let by_name = list.data.servers.get(&server.name);
+    let (name, entry) = match by_name {
+        Some(e) => (server.name.as_str(), e),
+        None => match list
+            .data
+            .servers
+            .iter()
+            .find(|(_, e)| same_package(&spec, e))
+        {
+            Some((n, e)) => (n.as_str(), e),
+            None => {
+                res.reasons.push(Reason::new(
+                    "allowlist.unlisted",
+                    format!("no allowlist entry for {spec}"),
+                ));
+                return res;
+            }
+        },
+    };
+    res.entry = Some(name.to_string());
+    res.verdict = Some(super::verdict_str(entry.verdict));
+    res.reasons.extend(match_spec(&spec, entry));
+    match entry.verdict {
+        Verdict::Go => {}
+        Verdict::NoGo => res.reasons.push(Reason::new(
+            "allowlist.verdict",
+            format!(
+                "the verdict on {} {} is no-go ({}, {})",
+                entry.package,
+                entry.version,
+                entry.reviewers.join(", "),
+                entry.date
+            ),
+        )),
+        Verdict::Sandbox if sandbox.is_none() => res.reasons.push(Reason::new(
+            "allowlist.sandbox",
+            "the verdict is sandbox, but the config runs it directly (run it with `docker run`, \
+             `podman run`, bwrap, firejail, nsjail or sandbox-exec)",
+        )),
+        Verdict::Sandbox => {}
+    }
+    res.reasons
+        .extend(check_entry(list, name, entry, signers, now));
+    res
+}
+
+/// The JSON document of a verify run.
+pub fn to_json(list_path: &str, results: &[ServerResult]) -> serde_json::Value {
+    let failed = results.iter().filter(|r| !r.passed()).count();
+    serde_json::json!({
+        "schema": "mcpvet/verify/v1",
+        "allowlist": list_path,
+        "passed": results.len() - failed,
+        "failed": failed,
+        "servers": results,
+    })
+}
+
+/// SARIF 2.1.0: one run, one result per failing reason, located at the server's config line.
+pub fn to_sarif(results: &[ServerResult]) -> serde_json::Value {
+    use serde_json::json;
+    let rules: Vec<_> = RULES
+        .iter()
+        .map(|(id, d)| {
+            json!({"id": id, "shortDescription": {"text": d},
+                   "properties": {"security-severity": "8.0"}})
+        })
+        .collect();
+    let mut out = Vec::new();
+    for r in results {
+        for reason in &r.reasons {
+            let mut region = serde_json::Map::new();
+            if let Some(l) = r.line {
+                region.insert("startLine".into(), json!(l));
+            }
+            let mut loc = json!({"physicalLocation": {"artifactLocation": {"uri": r.file}}});
+            if !region.is_empty() {
+                loc["physicalLocation"]["region"] = serde_json::Value::Object(region);
+            }
+            out.push(json!({
+                "ruleId": reason.rule,
+                "level": "error",
+                "message": {"text": format!("server {:?}: {}", r.server, reason.message)},
+                "locations": [loc],
+            }));
+        }
+    }
+    json!({
+        "$schema": crate::report::sarif::SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "mcpvet",
+                "version": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "automationDetails": {"id": "mcpvet/verify/"},
+            "results": out,
+        }]
+    })
+}
