@@ -242,7 +242,10 @@ pub fn update<T>(
         data,
     };
     let out = f(&mut ed)?;
-    let new_text = ed.doc.to_string();
+    let mut new_text = ed.doc.to_string();
+    if !new_text.ends_with('\n') {
+        new_text.push('\n');
+    }
     // What is written must read back, and must not have lost anyone's entry.
     let back = parse(&new_text, &shown).map_err(|e| AllowlistError::Internal(e.to_string()))?;
     if let Some(lost) = ed

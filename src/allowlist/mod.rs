@@ -263,7 +263,7 @@ pub fn record(req: &RecordRequest) -> Result<Entry, AllowlistError> {
             pkg.spec
         )));
     }
-    if pkg.version.is_empty() {
+    if pkg.version.is_empty() && pkg.ecosystem != "local" {
         return Err(AllowlistError::Policy(format!(
             "{}: no exact version to pin",
             pkg.spec
@@ -426,4 +426,50 @@ fn describe(s: &crate::review::decision::Suggestion) -> String {
             format!("escalating before a verdict ({reason})")
         }
     }
+}
+
+/// The human table: MCP, package, version, provenance, verdict, risk, hosts, reviewed,
+/// reviewers (every cell escaped for Markdown and terminals).
+pub fn markdown(list: &io::Allowlist) -> String {
+    use crate::report::markdown::{code, text};
+    use std::fmt::Write as _;
+    let mut o = String::from(
+        "| MCP | package | version | provenance | verdict | risk | hosts | reviewed | reviewers |\n\
+         |---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (name, e) in &list.data.servers {
+        let hosts: Vec<String> = e
+            .capabilities
+            .hosts
+            .iter()
+            .map(|h| code(h.split_once("://").map_or(h.as_str(), |(_, host)| host), true))
+            .collect();
+        let verdict = match &e.override_ {
+            Some(_) => format!("{} (override)", e.verdict.as_str()),
+            None => e.verdict.as_str().to_string(),
+        };
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} | {} | {} | {} {} | {} | {} | {} |",
+            text(name),
+            code(&format!("{}:{}", e.ecosystem, e.package), true),
+            code(&e.version, true),
+            text(&e.provenance),
+            verdict,
+            e.risk.score,
+            text(&e.risk.band),
+            if hosts.is_empty() {
+                "none".to_string()
+            } else {
+                hosts.join(", ")
+            },
+            text(e.date.get(..10).unwrap_or(&e.date)),
+            e.signers()
+                .iter()
+                .map(|s| code(s, true))
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+    }
+    o
 }
