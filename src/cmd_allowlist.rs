@@ -33,7 +33,9 @@ fn allowlist_path(loc: &AllowlistLocation) -> PathBuf {
 }
 
 fn signing_settings(settings: Option<&Path>) -> Result<SigningSettings> {
-    let path = settings.map(Path::to_path_buf).or_else(Settings::default_path);
+    let path = settings
+        .map(Path::to_path_buf)
+        .or_else(Settings::default_path);
     Ok(match path {
         Some(p) => Settings::load(&p)?.signing,
         None => SigningSettings::default(),
@@ -207,17 +209,20 @@ pub fn allowlist_cmd(args: AllowlistArgs) -> Result<ExitCode> {
         }
         AllowlistCommand::Canonical { name, location } => {
             let path = allowlist_path(&location);
-            let bytes = match aio::load(&path).and_then(|l| l.entry(&name).map(|e| e.canonical(&name))) {
-                Ok(b) => b,
-                Err(e) => return fail(e),
-            };
+            let bytes =
+                match aio::load(&path).and_then(|l| l.entry(&name).map(|e| e.canonical(&name))) {
+                    Ok(b) => b,
+                    Err(e) => return fail(e),
+                };
             let mut out = stdout.lock();
             if out.is_terminal() {
                 // Exact bytes only into a pipe or file: a terminal gets them escaped.
                 let text = String::from_utf8_lossy(&bytes);
                 let shown = esc(&text);
                 if shown != text {
-                    eprintln!("mcpvet: escaped for the terminal; redirect to a file for the exact bytes");
+                    eprintln!(
+                        "mcpvet: escaped for the terminal; redirect to a file for the exact bytes"
+                    );
                 }
                 writeln!(out, "{shown}")?;
             } else {
@@ -370,8 +375,14 @@ pub fn verify_cmd(args: VerifyArgs) -> Result<ExitCode> {
             appdata: None,
         };
         let mut v = mcpvet::config::discover::candidates(&loc);
-        v.push((mcpvet::config::Client::Codex, root.join(".codex/config.toml")));
-        v.into_iter().filter(|(_, p)| p.is_file()).map(|(c, p)| (p, c)).collect()
+        v.push((
+            mcpvet::config::Client::Codex,
+            root.join(".codex/config.toml"),
+        ));
+        v.into_iter()
+            .filter(|(_, p)| p.is_file())
+            .map(|(c, p)| (p, c))
+            .collect()
     } else {
         args.configs
             .iter()

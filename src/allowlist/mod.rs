@@ -442,7 +442,12 @@ pub fn markdown(list: &io::Allowlist) -> String {
             .capabilities
             .hosts
             .iter()
-            .map(|h| code(h.split_once("://").map_or(h.as_str(), |(_, host)| host), true))
+            .map(|h| {
+                code(
+                    h.split_once("://").map_or(h.as_str(), |(_, host)| host),
+                    true,
+                )
+            })
             .collect();
         let verdict = match &e.override_ {
             Some(_) => format!("{} (override)", e.verdict.as_str()),
