@@ -436,33 +436,26 @@ impl AllowedSigners {
             if !is_key_type(&toks[kt]) {
                 return Err(err(format!("unknown key type {:?}", toks[kt])));
             }
-            let key = PublicKey::from_openssh(&format!("{} {}", toks[kt], b64))
-                .map_err(|e| err(format!("bad {} key: {e}", toks[kt])))?;
-            let mut l = SignerLine {
-                line: lineno,
-                principals,
-                namespaces: None,
-                valid_after: None,
-                valid_before: None,
-                cert_authority: false,
-                key,
-            };
+            let mut namespaces = None;
+            let mut valid_after = None;
+            let mut valid_before = None;
+            let mut cert_authority = false;
             for o in opts.map(split_options).unwrap_or_default() {
                 let (name, value) = match o.split_once('=') {
                     Some((n, v)) => (n.to_ascii_lowercase(), Some(unquote(v))),
                     None => (o.to_ascii_lowercase(), None),
                 };
                 match (name.as_str(), value) {
-                    ("cert-authority", None) => l.cert_authority = true,
-                    ("namespaces", Some(v)) => l.namespaces = Some(v.to_string()),
+                    ("cert-authority", None) => cert_authority = true,
+                    ("namespaces", Some(v)) => namespaces = Some(v.to_string()),
                     ("valid-after", Some(v)) => {
-                        l.valid_after = Some(
+                        valid_after = Some(
                             parse_signer_time(v)
                                 .ok_or_else(|| err(format!("bad valid-after time {v:?}")))?,
                         )
                     }
                     ("valid-before", Some(v)) => {
-                        l.valid_before = Some(
+                        valid_before = Some(
                             parse_signer_time(v)
                                 .ok_or_else(|| err(format!("bad valid-before time {v:?}")))?,
                         )
@@ -470,6 +463,17 @@ impl AllowedSigners {
                     _ => return Err(err(format!("unknown option {o:?}"))),
                 }
             }
+            let key = PublicKey::from_openssh(&format!("{} {}", toks[kt], b64))
+                .map_err(|e| err(format!("bad {} key: {e}", toks[kt])))?;
+            let l = SignerLine {
+                line: lineno,
+                principals,
+                namespaces,
+                valid_after,
+                valid_before,
+                cert_authority,
+                key,
+            };
             lines.push(l);
         }
         Ok(AllowedSigners {
