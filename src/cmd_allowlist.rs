@@ -363,12 +363,12 @@ pub fn verify_cmd(args: VerifyArgs) -> Result<ExitCode> {
     // The configs: as given, else the project-level ones at the repository root.
     let mut servers = Vec::new();
     let mut errors = 0;
+    let root = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(cwd);
     let files: Vec<(PathBuf, mcpvet::config::Client)> = if args.configs.is_empty() {
-        let root = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map(Path::to_path_buf)
-            .unwrap_or_else(cwd);
         let loc = mcpvet::config::Locations {
             home: None,
             project: Some(root.clone()),
@@ -391,7 +391,13 @@ pub fn verify_cmd(args: VerifyArgs) -> Result<ExitCode> {
     };
     for (p, client) in &files {
         match mcpvet::config::load(p, *client) {
-            Ok(f) => servers.extend(f.servers),
+            Ok(f) => servers.extend(f.servers.into_iter().map(|mut s| {
+                // Discovered configs are named relative to the repository root.
+                if let Ok(rel) = Path::new(&s.file).strip_prefix(&root) {
+                    s.file = rel.display().to_string();
+                }
+                s
+            })),
             Err(e) => {
                 errors += 1;
                 eprintln!("mcpvet: {}", esc(&e.to_string()));

@@ -270,6 +270,8 @@ pub fn record(req: &RecordRequest) -> Result<Entry, AllowlistError> {
         )));
     }
     let signer = req.key.signer()?;
+    // A broken audit chain is not extended: refuse before anything is written.
+    preflight_log(req.allowlist)?;
     let mut entry = build_entry(req, &signer.principal);
 
     if req.checklist != "none" {
@@ -367,6 +369,18 @@ pub fn record(req: &RecordRequest) -> Result<Entry, AllowlistError> {
     Ok(entry)
 }
 
+/// The audit chain must be intact before anything is recorded (appending would hide a break).
+fn preflight_log(allowlist: &Path) -> Result<(), AllowlistError> {
+    audit_log::verify(allowlist)
+        .map(|_| ())
+        .map_err(|e| match e {
+            AllowlistError::Audit(m) => AllowlistError::Audit(format!(
+                "{m}; nothing recorded (restore the log from the repository's history)"
+            )),
+            other => other,
+        })
+}
+
 fn log_signature(
     allowlist: &Path,
     name: &str,
@@ -386,6 +400,7 @@ fn log_signature(
 pub fn cosign(allowlist: &Path, name: &str, key: &KeyConfig) -> Result<Signature, AllowlistError> {
     let signer = key.signer()?;
     let list = io::load(allowlist)?;
+    preflight_log(allowlist)?;
     let entry = list.entry(name)?.clone();
     let fp = sign::fingerprint(&signer.public);
     if entry
