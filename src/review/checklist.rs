@@ -104,9 +104,12 @@ pub fn parse(text: &str, file: &str) -> Result<Checklist, ReviewError> {
         match e.span() {
             Some(span) => {
                 let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                err(format!("line {line}: {}", e.message()))
+                err(format!(
+                    "line {line}: {}",
+                    escape_for_terminal(e.message(), false)
+                ))
             }
-            None => err(first),
+            None => err(escape_for_terminal(&first, false)),
         }
     })?;
     list.validate().map_err(err)?;
@@ -735,5 +738,293 @@ mod tests {
         assert_eq!(builtin("quick").map(|c| c.steps.len()), Some(5));
         assert!(builtin("nope").is_none());
         assert_eq!(builtin_ids(), &["thorough", "quick"]);
+    }
+
+    use crate::provenance::Signal;
+    use crate::review::testing::{finding, report, with_band, with_findings, with_host};
+
+    fn step(list: &str, id: &str) -> Step {
+        builtin(list)
+            .and_then(|c| c.step(id).cloned())
+            .unwrap_or_else(|| panic!("{list}/{id}"))
+    }
+
+    #[test]
+    fn evidence_points_at_findings_tools_and_sections() {
+        let r = with_findings(
+            report("community-unknown"),
+            vec![
+                finding("js.network.fetch", Category::Network, Severity::Medium, 12)
+                    .with("host", "203.0.113.9"),
+                finding(
+                    "js.sensitive.read",
+                    Category::SensitiveRead,
+                    Severity::High,
+                    9,
+                )
+                .with("path", "~/.aws/credentials"),
+                finding("js.env.read", Category::EnvRead, Severity::Low, 5)
+                    .with("variable", "API_KEY"),
+            ],
+        );
+        let r = with_host(r, "203.0.113.9", "ip");
+        let net = step("thorough", "network");
+        let ev = net.evidence(&r);
+        // The host section, then the finding, with file/line and its index in the report.
+        assert_eq!(ev[0].kind, EvidenceKind::Host);
+        assert!(ev[0].summary.contains("203.0.113.9 (ip)"), "{ev:?}");
+        assert_eq!(ev[0].severity, Some(Severity::Medium));
+        let f: Vec<&Evidence> = ev
+            .iter()
+            .filter(|e| e.kind == EvidenceKind::Finding)
+            .collect();
+        assert_eq!(f.len(), 1);
+        let i = f[0].finding.unwrap();
+        assert_eq!(r.findings[i].rule, "js.network.fetch");
+        assert_eq!(f[0].file.as_deref(), Some("src/index.js"));
+        assert_eq!(f[0].line, Some(12));
+
+        let cred = step("thorough", "credentials");
+        let ev = cred.evidence(&r);
+        let kinds: Vec<EvidenceKind> = ev.iter().map(|e| e.kind).collect();
+        assert!(kinds.contains(&EvidenceKind::Env));
+        assert!(kinds.contains(&EvidenceKind::SensitiveRead));
+        assert!(ev.iter().any(|e| e.summary.contains("~/.aws/credentials")));
+        assert_eq!(
+            ev.iter()
+                .filter(|e| e.kind == EvidenceKind::Finding)
+                .count(),
+            2
+        );
+
+        // Tools: only those reaching a finding this step selects, with the tool's position.
+        let code = step("thorough", "code");
+        assert!(code
+            .evidence(&r)
+            .iter()
+            .all(|e| e.kind != EvidenceKind::Tool));
+        let model = step("quick", "model-text");
+        let r2 = with_findings(
+            report("mcp-org"),
+            vec![finding(
+                "text.prompt-injection.ignore-previous",
+                Category::PromptInjection,
+                Severity::High,
+                4,
+            )],
+        );
+        let tools: Vec<Evidence> = model
+            .evidence(&r2)
+            .into_iter()
+            .filter(|e| e.kind == EvidenceKind::Tool)
+            .collect();
+        assert_eq!(tools.len(), 1);
+        assert!(tools[0]
+            .summary
+            .starts_with("tool get_forecast reaches 1 finding"));
+        assert_eq!(tools[0].line, Some(3));
+
+        // Provenance: class and signals that are not ok.
+        let mut r3 = report("community-unknown");
+        r3.provenance.signals = vec![
+            Signal::new("package-age", "3 days", Status::Warn),
+            Signal::new("license", "MIT", Status::Ok),
+        ];
+        let ev = step("thorough", "source").evidence(&r3);
+        assert!(ev[0]
+            .summary
+            .starts_with("publisher class: community-unknown"));
+        assert!(ev.iter().any(|e| e.summary == "package-age: 3 days (warn)"));
+        assert!(!ev.iter().any(|e| e.summary.contains("license")));
+    }
+
+    #[test]
+    fn evidence_is_escaped_for_the_terminal() {
+        let mut f = finding("js.env.read", Category::EnvRead, Severity::Low, 1);
+        f.message = "reads \u{1b}[31mRED\u{1b}[0m\nnext".into();
+        let r = with_findings(report("mcp-org"), vec![f]);
+        for e in step("thorough", "credentials").evidence(&r) {
+            assert!(!e.summary.contains('\u{1b}'), "{:?}", e.summary);
+            assert!(!e.summary.contains('\n'), "{:?}", e.summary);
+        }
+    }
+
+    #[test]
+    fn suggestions_find_what_matters() {
+        let high_net = with_findings(
+            report("vendor-published"),
+            vec![finding(
+                "js.network.fetch",
+                Category::Network,
+                Severity::High,
+                1,
+            )],
+        );
+        assert_eq!(
+            step("thorough", "network").suggest(&high_net),
+            Some(Outcome::Fail)
+        );
+        let medium = with_findings(
+            report("vendor-published"),
+            vec![finding(
+                "js.exec.child-process",
+                Category::Exec,
+                Severity::Medium,
+                1,
+            )],
+        );
+        assert_eq!(
+            step("thorough", "code").suggest(&medium),
+            Some(Outcome::Uncertain)
+        );
+        // Unknown publisher: the source step is uncertain; a bad signal fails it.
+        assert_eq!(
+            step("thorough", "source").suggest(&report("community-unknown")),
+            Some(Outcome::Uncertain)
+        );
+        assert_eq!(
+            step("thorough", "source").suggest(&report("")),
+            Some(Outcome::Uncertain)
+        );
+        let mut squat = report("community-established");
+        squat.provenance.signals = vec![Signal::new("typosquat", "left-pad", Status::Bad)];
+        assert_eq!(
+            step("thorough", "source").suggest(&squat),
+            Some(Outcome::Fail)
+        );
+        // Metadata host fails the network step, a raw IP makes it uncertain.
+        let meta = with_host(report("mcp-org"), "169.254.169.254", "metadata");
+        assert_eq!(
+            step("thorough", "network").suggest(&meta),
+            Some(Outcome::Fail)
+        );
+        let ip = with_host(report("mcp-org"), "203.0.113.9", "ip");
+        assert_eq!(
+            step("thorough", "network").suggest(&ip),
+            Some(Outcome::Uncertain)
+        );
+        // Critical band fails the quick audit's code step.
+        let crit = with_band(report("mcp-org"), 90, Severity::Critical);
+        assert_eq!(step("quick", "code").suggest(&crit), Some(Outcome::Fail));
+        // Unverified artifact: source uncertain.
+        let mut unv = report("mcp-org");
+        unv.package.verified = false;
+        let (o, why) = step("thorough", "source").suggest_why(&unv).unwrap();
+        assert_eq!(o, Outcome::Uncertain);
+        assert_eq!(why, "artifact not verified");
+    }
+
+    #[test]
+    fn suggestions_do_not_over_fail() {
+        // A clean package from a known publisher passes every step that can be suggested.
+        let clean = report("mcp-org");
+        for list in builtin_ids() {
+            let c = builtin(list).unwrap();
+            for s in &c.steps {
+                let got = s.suggest(&clean);
+                if s.suggest.manual || !s.suggest.pass_when_clean {
+                    assert_eq!(got, None, "{list}/{}", s.id);
+                } else {
+                    assert_eq!(got, Some(Outcome::Pass), "{list}/{}", s.id);
+                }
+            }
+        }
+        // Findings of other steps' categories do not fail this one.
+        let net = with_findings(
+            report("mcp-org"),
+            vec![finding(
+                "js.network.fetch",
+                Category::Network,
+                Severity::Critical,
+                1,
+            )],
+        );
+        assert_eq!(
+            step("thorough", "install-scripts").suggest(&net),
+            Some(Outcome::Pass)
+        );
+        assert_eq!(
+            step("thorough", "credentials").suggest(&net),
+            Some(Outcome::Pass)
+        );
+        // Low and info findings are not a fail (nor uncertain where the bar is medium).
+        let low = with_findings(
+            report("mcp-org"),
+            vec![
+                finding("js.env.read", Category::EnvRead, Severity::Low, 1),
+                finding("js.fs.write", Category::FsWrite, Severity::Info, 2),
+            ],
+        );
+        assert_eq!(
+            step("thorough", "credentials").suggest(&low),
+            Some(Outcome::Pass)
+        );
+        assert_eq!(step("thorough", "code").suggest(&low), Some(Outcome::Pass));
+        // Public hosts and a non-critical band do not fail.
+        let public = with_band(
+            with_host(report("mcp-org"), "api.weather.example", "public"),
+            60,
+            Severity::High,
+        );
+        assert_eq!(
+            step("thorough", "network").suggest(&public),
+            Some(Outcome::Pass)
+        );
+        assert_eq!(step("quick", "code").suggest(&public), Some(Outcome::Pass));
+        // Manual steps never suggest, whatever the report says.
+        let crit = with_band(report("community-unknown"), 99, Severity::Critical);
+        assert_eq!(step("thorough", "sandbox").suggest(&crit), None);
+        assert_eq!(step("thorough", "update-plan").suggest(&crit), None);
+    }
+
+    #[test]
+    fn load_names_file_and_problem() {
+        let dir = tempfile::tempdir().unwrap();
+        let cases: &[(&str, &str)] = &[
+            ("id = \"x\"\ntitle = \"X\"\nsteps = []\n", "checklist has no steps"),
+            (
+                "id = \"x\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nguidance = \"g\"\n[[steps]]\nid = \"a\"\ntitle = \"B\"\nguidance = \"g\"\n",
+                "step 2: duplicate step id \"a\"",
+            ),
+            (
+                "id = \"x\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nguidance = \"  \"\n",
+                "guidance is empty",
+            ),
+            (
+                "id = \"x\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nguidance = \"g\"\n[steps.evidence]\ncategories = [\"nope\"]\n",
+                "line 8: unknown variant `nope`",
+            ),
+            (
+                "id = \"X Y\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nguidance = \"g\"\n",
+                "checklist id",
+            ),
+            (
+                "id = \"x\"\ntitle = \"X\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nguidance = \"g\"\n[steps.suggest]\nfail_at = \"medium\"\nuncertain_at = \"high\"\n",
+                "uncertain_at (high) is above fail_at (medium)",
+            ),
+            ("id = \"x\"\ntitle = \"X\"\ncolour = 1\nsteps = []\n", "unknown field"),
+            ("id = ", "line 1"),
+        ];
+        for (i, (text, want)) in cases.iter().enumerate() {
+            let p = dir.path().join(format!("c{i}.toml"));
+            std::fs::write(&p, text).unwrap();
+            let e = load(&p).unwrap_err().to_string();
+            assert!(e.starts_with(&p.display().to_string()), "{e}");
+            assert!(e.contains(want), "case {i}: {e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+        let missing = dir.path().join("missing.toml");
+        let e = load(&missing).unwrap_err().to_string();
+        assert!(e.starts_with(&missing.display().to_string()), "{e}");
+        // A good file loads.
+        let p = dir.path().join("ok.toml");
+        std::fs::write(
+            &p,
+            "id = \"team\"\ntitle = \"Team\"\n[[steps]]\nid = \"a\"\ntitle = \"A\"\nguidance = \"Look.\"\n[steps.evidence]\nrules = [\"js.\"]\n",
+        )
+        .unwrap();
+        let c = load(&p).unwrap();
+        assert_eq!(c.steps[0].evidence.rules, vec!["js.".to_string()]);
+        assert!(c.steps[0].suggest.pass_when_clean);
     }
 }

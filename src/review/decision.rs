@@ -187,3 +187,271 @@ pub fn needs_reason(suggestion: &Suggestion, chosen: Verdict) -> bool {
 pub fn override_required(report: &Report, chosen: Verdict) -> bool {
     needs_override(report) && chosen != Verdict::NoGo
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Category;
+    use crate::review::checklist::builtin;
+    use crate::review::testing::{finding, report, with_band, with_findings};
+    use Outcome::{Fail as F, NotApplicable as N, Pass as P, Uncertain as U};
+
+    const IDS: [&str; 8] = [
+        "source",
+        "dependencies",
+        "install-scripts",
+        "code",
+        "credentials",
+        "network",
+        "sandbox",
+        "update-plan",
+    ];
+
+    fn outcomes(o: &[Option<Outcome>; 8]) -> BTreeMap<String, Outcome> {
+        IDS.iter()
+            .zip(o)
+            .filter_map(|(id, o)| o.map(|o| (id.to_string(), o)))
+            .collect()
+    }
+
+    #[test]
+    fn decision_matrix() {
+        let thorough = builtin("thorough").unwrap();
+        assert_eq!(
+            thorough
+                .steps
+                .iter()
+                .map(|s| s.id.as_str())
+                .collect::<Vec<_>>(),
+            IDS
+        );
+        let critical_net = with_findings(
+            report("mcp-org"),
+            vec![finding(
+                "js.network.fetch",
+                Category::Network,
+                Severity::Critical,
+                1,
+            )],
+        );
+        let go = |r: &'static str| (Some(Verdict::Go), r);
+        let sandbox = |r: &'static str| (Some(Verdict::Sandbox), r);
+        let no_go = |r: &'static str| (Some(Verdict::NoGo), r);
+        let esc = |r: &'static str| (None, r);
+        let all_pass = [Some(P); 8];
+        let mut one_fail = all_pass;
+        one_fail[3] = Some(F);
+        let mut two_fail = one_fail;
+        two_fail[5] = Some(F);
+        let mut three_fail = two_fail;
+        three_fail[0] = Some(F);
+        let mut na = all_pass;
+        na[1] = Some(N);
+        na[6] = Some(N);
+        let mut uncertain = all_pass;
+        uncertain[4] = Some(U);
+        let mut unanswered = all_pass;
+        unanswered[7] = None;
+        let mut net_fail = all_pass;
+        net_fail[5] = Some(F);
+        let mut three_fail_open = three_fail;
+        three_fail_open[7] = None;
+
+        #[allow(clippy::type_complexity)]
+        let table: Vec<(
+            &str,
+            Report,
+            [Option<Outcome>; 8],
+            (Option<Verdict>, &'static str),
+        )> = vec![
+            (
+                "official",
+                report("mcp-org"),
+                all_pass,
+                go("publisher is mcp-org"),
+            ),
+            (
+                "vendor",
+                report("vendor-published"),
+                all_pass,
+                go("vendor-published"),
+            ),
+            (
+                "vendor-hosted",
+                report("vendor-hosted"),
+                all_pass,
+                go("vendor-hosted"),
+            ),
+            ("internal", report("internal"), all_pass, go("internal")),
+            (
+                "established",
+                report("community-established"),
+                all_pass,
+                go("community-established"),
+            ),
+            (
+                "n/a counts as pass",
+                report("mcp-org"),
+                na,
+                go("all steps pass"),
+            ),
+            (
+                "individual",
+                report("community-unknown"),
+                all_pass,
+                sandbox("publisher is community-unknown"),
+            ),
+            (
+                "no class",
+                report(""),
+                all_pass,
+                sandbox("publisher is unknown"),
+            ),
+            (
+                "one fail",
+                report("mcp-org"),
+                one_fail,
+                sandbox("1 non-critical step failed (code)"),
+            ),
+            (
+                "two fails",
+                report("mcp-org"),
+                two_fail,
+                sandbox("2 non-critical steps failed (code, network)"),
+            ),
+            (
+                "three fails",
+                report("mcp-org"),
+                three_fail,
+                no_go("3 steps failed (three or more): source, code, network"),
+            ),
+            (
+                "three fails, one open",
+                report("mcp-org"),
+                three_fail_open,
+                no_go("three or more"),
+            ),
+            (
+                "uncertain",
+                report("mcp-org"),
+                uncertain,
+                esc("uncertain: credentials"),
+            ),
+            (
+                "unanswered",
+                report("mcp-org"),
+                unanswered,
+                esc("unanswered: update-plan"),
+            ),
+            (
+                "nothing answered",
+                report("mcp-org"),
+                [None; 8],
+                esc("unanswered: source, dependencies"),
+            ),
+            (
+                "failed step with critical finding",
+                critical_net.clone(),
+                net_fail,
+                no_go("critical finding: network"),
+            ),
+            // The critical finding is in the network step, which passed: not critical by rule 1.
+            (
+                "critical finding in a passed step",
+                critical_net.clone(),
+                one_fail,
+                sandbox("1 non-critical"),
+            ),
+            (
+                "critical band",
+                with_band(report("mcp-org"), 95, Severity::Critical),
+                all_pass,
+                no_go("risk band is critical (score 95)"),
+            ),
+            (
+                "critical band, unanswered",
+                with_band(report("mcp-org"), 95, Severity::Critical),
+                [None; 8],
+                no_go("risk band is critical"),
+            ),
+            (
+                "high band is no rule",
+                with_band(report("mcp-org"), 70, Severity::High),
+                all_pass,
+                go("mcp-org"),
+            ),
+        ];
+        for (name, r, o, (verdict, reason)) in table {
+            let s = suggest(&thorough, &outcomes(&o), &r);
+            assert_eq!(s.verdict(), verdict, "{name}: {s:?}");
+            assert!(s.reason().contains(reason), "{name}: {s:?}");
+        }
+    }
+
+    #[test]
+    fn unknown_step_ids_are_ignored() {
+        let quick = builtin("quick").unwrap();
+        let mut o: BTreeMap<String, Outcome> = quick
+            .steps
+            .iter()
+            .map(|s| (s.id.clone(), Outcome::Pass))
+            .collect();
+        o.insert("not-a-step".into(), Outcome::Fail);
+        o.insert("other".into(), Outcome::Uncertain);
+        let s = suggest(&quick, &o, &report("mcp-org"));
+        assert_eq!(s.verdict(), Some(Verdict::Go), "{s:?}");
+    }
+
+    #[test]
+    fn override_and_reason_rules() {
+        let crit = with_band(report("mcp-org"), 90, Severity::Critical);
+        let high = with_band(report("mcp-org"), 70, Severity::High);
+        assert!(needs_override(&crit));
+        assert!(!needs_override(&high));
+        // A zero score has no band at all.
+        assert!(!needs_override(&with_band(
+            report("mcp-org"),
+            0,
+            Severity::Critical
+        )));
+        assert!(override_required(&crit, Verdict::Go));
+        assert!(override_required(&crit, Verdict::Sandbox));
+        assert!(!override_required(&crit, Verdict::NoGo));
+        assert!(!override_required(&high, Verdict::Go));
+
+        let go = Suggestion::Verdict {
+            verdict: Verdict::Go,
+            reason: String::new(),
+        };
+        let esc = Suggestion::Escalate {
+            reason: String::new(),
+        };
+        let table = [
+            (&go, Verdict::Go, false),
+            (&go, Verdict::Sandbox, true),
+            (&go, Verdict::NoGo, true),
+            (&esc, Verdict::Go, true),
+            (&esc, Verdict::NoGo, true),
+        ];
+        for (s, chosen, want) in table {
+            assert_eq!(needs_reason(s, chosen), want, "{s:?} {chosen:?}");
+        }
+    }
+
+    #[test]
+    fn verdicts_serialize_as_documented() {
+        let v: Vec<String> = [Verdict::Go, Verdict::NoGo, Verdict::Sandbox]
+            .iter()
+            .map(|v| serde_json::to_string(v).unwrap())
+            .collect();
+        assert_eq!(v, ["\"go\"", "\"no-go\"", "\"sandbox\""]);
+        for v in [Verdict::Go, Verdict::NoGo, Verdict::Sandbox] {
+            assert_eq!(
+                serde_json::to_string(&v).unwrap(),
+                format!("\"{}\"", v.as_str())
+            );
+        }
+        let o: Outcome = serde_json::from_str("\"n/a\"").unwrap();
+        assert_eq!(o, Outcome::NotApplicable);
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod checklist;
 pub mod decision;
+pub mod demo;
 pub mod session;
 
 use std::path::PathBuf;
@@ -46,5 +47,95 @@ impl ReviewError {
             path: path.into(),
             source,
         }
+    }
+}
+
+/// Crafted reports for the unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use crate::finding::{Category, Finding, Severity};
+    use crate::report::{Capabilities, HostEntry, Report, Stats, ToolEntry, ToolInfo, SCHEMA};
+
+    /// A verified, pinned npm package with no findings from the given provenance class.
+    pub fn report(class: &str) -> Report {
+        Report {
+            schema: SCHEMA,
+            tool: ToolInfo::default(),
+            package: crate::fetch::PackageInfo {
+                ecosystem: "npm".into(),
+                name: "weather-mcp".into(),
+                version: "1.2.3".into(),
+                spec: "npm:weather-mcp@1.2.3".into(),
+                source: "https://registry.example/weather-mcp/-/weather-mcp-1.2.3.tgz".into(),
+                digest: "sha512-AAAA".into(),
+                verified: true,
+                pinned: true,
+                moving: false,
+                commit: None,
+                artifact: "tarball".into(),
+                notes: Vec::new(),
+            },
+            files: Vec::new(),
+            findings: Vec::new(),
+            capabilities: Capabilities::default(),
+            tools: Vec::new(),
+            risk: crate::risk::Risk::default(),
+            provenance: crate::provenance::Provenance {
+                class: class.into(),
+                evidence: vec!["rule: test".into()],
+                signals: Vec::new(),
+            },
+            stats: Stats {
+                files: 0,
+                bytes: 0,
+                entries: 0,
+                elapsed_ms: 0,
+            },
+        }
+    }
+
+    pub fn finding(rule: &str, category: Category, severity: Severity, line: u32) -> Finding {
+        let mut f = Finding::new(
+            rule,
+            category,
+            severity,
+            "src/index.js",
+            format!("{rule} here"),
+        );
+        f.line = Some(line);
+        f
+    }
+
+    /// Add findings (kept in the report's order: worst first) and a tool reaching all of them.
+    pub fn with_findings(mut r: Report, findings: Vec<Finding>) -> Report {
+        r.findings = findings;
+        r.findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        r.capabilities = Capabilities::from_findings(&r.findings);
+        r.tools = vec![ToolEntry {
+            name: "get_forecast".into(),
+            kind: crate::analyze::SurfaceKind::Tool,
+            description: Some("Forecast".into()),
+            schema: None,
+            path: "src/index.js".into(),
+            line: 3,
+            findings: (0..r.findings.len()).collect(),
+            hash: String::new(),
+        }];
+        r
+    }
+
+    pub fn with_band(mut r: Report, score: u32, band: Severity) -> Report {
+        r.risk.score = score;
+        r.risk.band = band;
+        r
+    }
+
+    pub fn with_host(mut r: Report, host: &str, kind: &str) -> Report {
+        r.capabilities.hosts.push(HostEntry {
+            host: host.into(),
+            scheme: "https".into(),
+            kind: kind.into(),
+        });
+        r
     }
 }

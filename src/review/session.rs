@@ -21,6 +21,7 @@ use super::checklist::Outcome;
 use super::decision::Verdict;
 use super::ReviewError;
 use crate::report::Report;
+use crate::util::escape_for_terminal;
 
 pub const SCHEMA: &str = "mcpvet/review-session/v1";
 
@@ -313,6 +314,18 @@ impl SessionStore {
         Ok((session, lock))
     }
 
+    /// Lock the review of a scanned package and resume its session, or start a new one with
+    /// `checklist` (a resumed session keeps the checklist it was started with).
+    pub fn open_for(
+        &self,
+        report: &Report,
+        checklist: &str,
+    ) -> Result<(Session, SessionLock), ReviewError> {
+        let fresh = Session::for_report(report, checklist);
+        let (saved, lock) = self.open(&fresh.key())?;
+        Ok((saved.unwrap_or(fresh), lock))
+    }
+
     /// Read a session without locking it (read-only viewing).
     pub fn load(&self, key: &str) -> Result<Option<Session>, ReviewError> {
         let path = self.session_path(key)?;
@@ -332,13 +345,8 @@ impl SessionStore {
             });
         }
         let session: Session =
-            serde_json::from_slice(&bytes).map_err(|e| ReviewError::Corrupt {
-                path: path.clone(),
-                problem: e.to_string(),
-            })?;
-        session
-            .check()
-            .map_err(|problem| ReviewError::Corrupt { path, problem })?;
+            serde_json::from_slice(&bytes).map_err(|e| corrupt(path.clone(), e))?;
+        session.check().map_err(|problem| corrupt(path, problem))?;
         Ok(Some(session))
     }
 
@@ -462,11 +470,21 @@ fn read_lock(path: &Path) -> Result<LockRead, ReviewError> {
 }
 
 fn locked(path: PathBuf, info: LockInfo) -> ReviewError {
+    // The lock file is only as trustworthy as the directory: keep its text off the terminal.
+    let clean = |s: &str| escape_for_terminal(&s.chars().take(200).collect::<String>(), false);
     ReviewError::Locked {
         path,
         pid: info.pid,
-        host: info.host,
-        since: info.since,
+        host: clean(&info.host),
+        since: clean(&info.since),
+    }
+}
+
+fn corrupt(path: PathBuf, problem: impl std::fmt::Display) -> ReviewError {
+    // serde's messages quote the input.
+    ReviewError::Corrupt {
+        path,
+        problem: escape_for_terminal(&problem.to_string(), false),
     }
 }
 
@@ -676,4 +694,438 @@ pub fn rfc3339(secs: i64) -> String {
         rem % 3600 / 60,
         rem % 60
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::{Child, Command};
+
+    fn store() -> (tempfile::TempDir, SessionStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path().join("reviews"));
+        (dir, store)
+    }
+
+    fn sample() -> Session {
+        Session::new(
+            "npm:weather-mcp@1.2.3",
+            "weather-mcp",
+            Some("1.2.3"),
+            Some("sha512-AAAA"),
+            "thorough",
+        )
+    }
+
+    fn write_lock(store: &SessionStore, key: &str, pid: u32, host: &str, start: Option<u64>) {
+        fs::create_dir_all(store.dir()).unwrap();
+        let info = LockInfo {
+            pid,
+            host: host.into(),
+            since: "2026-01-02T03:04:05Z".into(),
+            start,
+        };
+        fs::write(
+            store.dir().join(format!("{key}.lock")),
+            serde_json::to_vec(&info).unwrap(),
+        )
+        .unwrap();
+    }
+
+    /// A live process that is not this one.
+    struct Sleeper(Child);
+    impl Sleeper {
+        fn spawn() -> Sleeper {
+            Sleeper(Command::new("sleep").arg("30").spawn().unwrap())
+        }
+        fn pid(&self) -> u32 {
+            self.0.id()
+        }
+    }
+    impl Drop for Sleeper {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    fn dead_pid() -> u32 {
+        let mut c = Command::new("true").spawn().unwrap();
+        let pid = c.id();
+        c.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn save_and_resume() {
+        let (_d, store) = store();
+        let mut s = sample();
+        let key = s.key();
+        let (prev, lock) = store.open(&key).unwrap();
+        assert!(prev.is_none());
+        s.set_outcome("source", Some(Outcome::Pass));
+        s.set_note("source", "vendor's own repo");
+        s.set_outcome("code", Some(Outcome::Uncertain));
+        s.ui.insert("cursor".into(), "3".into());
+        s.decide(Verdict::Sandbox, Some("code unclear".into()), None);
+        store.save(&s).unwrap();
+        // Saved again (autosave) over the previous file.
+        s.set_outcome("code", Some(Outcome::Fail));
+        store.save(&s).unwrap();
+        drop(lock);
+        let (back, _lock) = store.open(&key).unwrap();
+        assert_eq!(back.as_ref(), Some(&s));
+        let back = back.unwrap();
+        assert_eq!(back.schema, SCHEMA);
+        assert_eq!(back.outcomes().get("code"), Some(&Outcome::Fail));
+        assert_eq!(back.steps["source"].note, "vendor's own repo");
+        // Only the session and the lock are in the directory: no temp files left behind.
+        let mut names: Vec<String> = fs::read_dir(store.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(names, [format!("{key}.json"), format!("{key}.lock")]);
+        // The JSON is the documented shape.
+        let v: serde_json::Value =
+            serde_json::from_slice(&fs::read(store.session_path(&key).unwrap()).unwrap()).unwrap();
+        assert_eq!(v["schema"], "mcpvet/review-session/v1");
+        assert_eq!(v["steps"]["code"]["outcome"], "fail");
+        assert_eq!(v["verdict"]["verdict"], "sandbox");
+        assert!(v["verdict"]["decided_at"].as_str().unwrap().ends_with('Z'));
+    }
+
+    #[test]
+    fn lock_is_exclusive_and_released_on_drop() {
+        let (_d, store) = store();
+        let key = sample().key();
+        let lock_path = store.dir().join(format!("{key}.lock"));
+        let (_, lock) = store.open(&key).unwrap();
+        assert!(lock_path.exists());
+        let text = fs::read_to_string(&lock_path).unwrap();
+        let info: LockInfo = serde_json::from_str(&text).unwrap();
+        assert_eq!(info.pid, std::process::id());
+        assert_eq!(info.host, hostname());
+        assert!(!info.host.is_empty());
+        // A second open (another window in this process) is refused: this pid is alive.
+        match store.open(&key) {
+            Err(ReviewError::Locked { pid, since, .. }) => {
+                assert_eq!(pid, std::process::id());
+                assert_eq!(since, lock.since());
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(lock);
+        assert!(!lock_path.exists());
+        let (_, _again) = store.open(&key).unwrap();
+    }
+
+    #[test]
+    fn live_lock_of_another_process_is_reported_and_blocks_saves() {
+        let (_d, store) = store();
+        let s = sample();
+        let key = s.key();
+        let other = Sleeper::spawn();
+        write_lock(&store, &key, other.pid(), &hostname(), None);
+        let err = store.open(&key).unwrap_err();
+        match &err {
+            ReviewError::Locked {
+                pid, host, since, ..
+            } => {
+                assert_eq!(*pid, other.pid());
+                assert_eq!(host, &hostname());
+                assert_eq!(since, "2026-01-02T03:04:05Z");
+            }
+            other => panic!("{other:?}"),
+        }
+        let msg = err.to_string();
+        assert!(
+            msg.starts_with(&format!(
+                "this review is open in another mcpvet (pid {} on {}) since 2026-01-02T03:04:05Z",
+                other.pid(),
+                hostname()
+            )),
+            "{msg}"
+        );
+        assert!(matches!(store.save(&s), Err(ReviewError::Locked { .. })));
+        // Read-only viewing still works.
+        assert!(store.load(&key).unwrap().is_none());
+        // A lock from another host cannot be checked: it counts as live, even with a dead pid.
+        let key2 = session_key("other", None, None);
+        write_lock(&store, &key2, dead_pid(), "some-other-host", None);
+        assert!(matches!(store.open(&key2), Err(ReviewError::Locked { .. })));
+    }
+
+    #[test]
+    fn stale_locks_are_taken_over() {
+        let (_d, store) = store();
+        let key = sample().key();
+        let lock_path = store.dir().join(format!("{key}.lock"));
+        write_lock(&store, &key, dead_pid(), &hostname(), None);
+        let (_, lock) = store.open(&key).unwrap();
+        let info: LockInfo = serde_json::from_slice(&fs::read(&lock_path).unwrap()).unwrap();
+        assert_eq!(info.pid, std::process::id());
+        drop(lock);
+        assert!(!lock_path.exists());
+        // No stray files from the takeover.
+        assert_eq!(fs::read_dir(store.dir()).unwrap().count(), 0);
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_reused_pid_is_not_the_holder() {
+        let (_d, store) = store();
+        let key = sample().key();
+        let other = Sleeper::spawn();
+        let start = match process_state(other.pid()) {
+            ProcState::Alive(Some(s)) => s,
+            _ => panic!("no start time for a live child"),
+        };
+        // Same pid, other start time: the holder died and the pid went to someone else.
+        write_lock(&store, &key, other.pid(), &hostname(), Some(start + 1));
+        let (_, _lock) = store.open(&key).unwrap();
+        // Same pid and start time: the holder.
+        let key2 = session_key("b", None, None);
+        write_lock(&store, &key2, other.pid(), &hostname(), Some(start));
+        assert!(matches!(store.open(&key2), Err(ReviewError::Locked { .. })));
+    }
+
+    #[test]
+    fn unreadable_locks_wait_then_are_stale() {
+        let (_d, store) = store();
+        let key = sample().key();
+        let lock_path = store.dir().join(format!("{key}.lock"));
+        fs::create_dir_all(store.dir()).unwrap();
+        fs::write(&lock_path, b"").unwrap();
+        // Just created by someone who has not written it yet.
+        assert!(matches!(
+            store.open(&key),
+            Err(ReviewError::LockUnreadable { .. })
+        ));
+        // Old and still empty: a crashed writer.
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+        File::options()
+            .write(true)
+            .open(&lock_path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let (_, _lock) = store.open(&key).unwrap();
+    }
+
+    #[test]
+    fn corrupt_sessions_are_errors_never_overwritten() {
+        let (_d, store) = store();
+        let s = sample();
+        let key = s.key();
+        let path = store.session_path(&key).unwrap();
+        fs::create_dir_all(store.dir()).unwrap();
+        for bad in [
+            &b"{\"schema\": \"mcpvet/review-session/v1\", \"spec\": "[..],
+            b"not json",
+            b"{\"schema\":\"other/v9\",\"spec\":\"\",\"package\":\"\",\"version\":null,\"digest\":null,\"checklist\":\"quick\",\"verdict\":null,\"updated\":\"\"}",
+        ] {
+            fs::write(&path, bad).unwrap();
+            let err = store.open(&key).unwrap_err();
+            assert!(matches!(err, ReviewError::Corrupt { .. }), "{err:?}");
+            let msg = err.to_string();
+            assert!(msg.starts_with(&path.display().to_string()), "{msg}");
+            assert!(msg.contains("corrupt review session"), "{msg}");
+            // The lock was released with the error.
+            assert!(!store.dir().join(format!("{key}.lock")).exists());
+            // A save does not replace it.
+            assert!(matches!(store.save(&s), Err(ReviewError::Corrupt { .. })));
+            assert_eq!(fs::read(&path).unwrap(), bad);
+        }
+        let listed = store.list().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert!(listed[0].session.is_err());
+        // Moved aside on request, then a fresh start.
+        let aside = store.quarantine(&key).unwrap();
+        assert!(aside
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with(&format!("{key}.json.corrupt-")));
+        assert!(aside.exists() && !path.exists());
+        let (prev, _lock) = store.open(&key).unwrap();
+        assert!(prev.is_none());
+        store.save(&s).unwrap();
+        let listed = store.list().unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].key, key);
+        assert_eq!(listed[0].session.as_ref().unwrap(), &s);
+    }
+
+    #[test]
+    fn keys_are_filesystem_safe_and_distinct() {
+        let a = session_key(
+            "@modelcontextprotocol/server-github",
+            Some("1.0.0"),
+            Some("sha512-x"),
+        );
+        assert!(
+            a.starts_with("_modelcontextprotocol_server-github@1.0.0-"),
+            "{a}"
+        );
+        assert!(valid_key(&a));
+        let b = session_key(
+            "@modelcontextprotocol/server-github",
+            Some("1.0.0"),
+            Some("sha512-y"),
+        );
+        assert_ne!(a, b);
+        assert_ne!(
+            session_key("a", Some("1"), None),
+            session_key("a", None, Some("1"))
+        );
+        for hostile in ["../../etc/passwd", ".hidden", "", "a\0b", "C:\\x", "名前"] {
+            let k = session_key(hostile, Some("../1"), None);
+            assert!(valid_key(&k), "{k}");
+            assert!(
+                !k.contains('/') && !k.contains('\\') && !k.starts_with('.'),
+                "{k}"
+            );
+        }
+        assert!(session_key(&"x".repeat(5000), Some(&"1".repeat(5000)), None).len() <= 160);
+        let (_d, store) = store();
+        for bad in ["../x", ".x", "a/b", ""] {
+            assert!(matches!(store.open(bad), Err(ReviewError::BadKey(_))));
+        }
+    }
+
+    #[test]
+    fn times_are_rfc3339_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_790_000_000), "2026-09-21T14:13:20Z");
+        for t in [0, 951_782_400, 1_790_000_000, 4_102_444_799] {
+            assert_eq!(crate::provenance::signals::parse_time(&rfc3339(t)), Some(t));
+        }
+    }
+
+    const CHILD_DIR: &str = "MCPVET_TEST_REVIEW_LOCK_DIR";
+
+    /// Run by `two_processes`: hold the review lock until told to let go.
+    #[test]
+    #[ignore = "helper process for two_processes"]
+    fn child_holds_lock() {
+        let Some(dir) = std::env::var_os(CHILD_DIR) else {
+            return;
+        };
+        let dir = PathBuf::from(dir);
+        let store = SessionStore::new(dir.join("reviews"));
+        let (_, _lock) = store.open(&sample().key()).unwrap();
+        fs::write(dir.join("ready"), b"").unwrap();
+        for _ in 0..400 {
+            if dir.join("release").exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    fn spawn_holder(dir: &Path) -> Child {
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "review::session::tests::child_holds_lock",
+                "--ignored",
+                "--quiet",
+            ])
+            .env(CHILD_DIR, dir)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..400 {
+            if dir.join("ready").exists() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(25));
+        }
+        assert!(dir.join("ready").exists(), "child never took the lock");
+        child
+    }
+
+    #[test]
+    fn two_processes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SessionStore::new(dir.path().join("reviews"));
+        let key = sample().key();
+        // Another process holds it: Locked with its pid; released when it exits.
+        let mut child = spawn_holder(dir.path());
+        match store.open(&key) {
+            Err(ReviewError::Locked { pid, .. }) => assert_eq!(pid, child.id()),
+            other => panic!("{other:?}"),
+        }
+        fs::write(dir.path().join("release"), b"").unwrap();
+        assert!(child.wait().unwrap().success());
+        assert!(!store.dir().join(format!("{key}.lock")).exists());
+        drop(store.open(&key).unwrap());
+        // Killed while holding it: the lock file stays, and is stale.
+        fs::remove_file(dir.path().join("release")).unwrap();
+        fs::remove_file(dir.path().join("ready")).unwrap();
+        let mut child = spawn_holder(dir.path());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(store.dir().join(format!("{key}.lock")).exists());
+        let (_, lock) = store.open(&key).unwrap();
+        assert_eq!(lock.info.pid, std::process::id());
+    }
+
+    #[test]
+    fn open_for_a_report_resumes_or_starts() {
+        let (_d, store) = store();
+        let r = crate::review::testing::report("mcp-org");
+        let (mut s, lock) = store.open_for(&r, "quick").unwrap();
+        assert_eq!(s.checklist, "quick");
+        assert_eq!(s.package, "weather-mcp");
+        assert_eq!(s.version.as_deref(), Some("1.2.3"));
+        assert_eq!(s.digest.as_deref(), Some("sha512-AAAA"));
+        assert_eq!(
+            s.key(),
+            session_key("weather-mcp", Some("1.2.3"), Some("sha512-AAAA"))
+        );
+        s.set_outcome("publisher", Some(Outcome::Pass));
+        store.save(&s).unwrap();
+        drop(lock);
+        let (back, _lock) = store.open_for(&r, "thorough").unwrap();
+        assert_eq!(back, s);
+        // Another digest is another review.
+        let mut other = r.clone();
+        other.package.digest = "sha512-BBBB".into();
+        let (fresh, _l2) = store.open_for(&other, "thorough").unwrap();
+        assert!(fresh.steps.is_empty());
+    }
+
+    #[test]
+    fn lock_and_corrupt_texts_are_escaped() {
+        let (_d, store) = store();
+        let key = sample().key();
+        let other = Sleeper::spawn();
+        fs::create_dir_all(store.dir()).unwrap();
+        let info = LockInfo {
+            pid: other.pid(),
+            host: hostname(),
+            since: "\u{1b}]52;c;evil\u{7}".into(),
+            start: None,
+        };
+        fs::write(
+            store.dir().join(format!("{key}.lock")),
+            serde_json::to_vec(&info).unwrap(),
+        )
+        .unwrap();
+        let msg = store.open(&key).unwrap_err().to_string();
+        assert!(!msg.contains('\u{1b}') && !msg.contains('\u{7}'), "{msg:?}");
+        let key2 = session_key("x", None, None);
+        fs::write(
+            store.session_path(&key2).unwrap(),
+            "{\"verdict\": {\"verdict\": \"\\u001b[2J\"}}",
+        )
+        .unwrap();
+        let msg = store.load(&key2).unwrap_err().to_string();
+        assert!(msg.contains("unknown variant"), "{msg:?}");
+        assert!(!msg.contains('\u{1b}'), "{msg:?}");
+    }
 }
