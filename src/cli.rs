@@ -36,6 +36,22 @@ pub enum Command {
     Verify(VerifyArgs),
     /// The audit log beside the allowlist.
     Log(LogArgs),
+    /// Fetch and score every allowlisted entry again; record and report what changed (never
+    /// changes a verdict).
+    Rescan(RescanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RescanArgs {
+    /// Entries to rescan [default: all].
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub location: AllowlistLocation,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
 }
 
 /// Where the allowlist is.
@@ -185,9 +201,13 @@ pub struct VerifyArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: VerifyFormat,
 
-    /// Settings file [env: MCPVET_CONFIG].
-    #[arg(long, value_name = "FILE")]
-    pub settings: Option<PathBuf>,
+    /// Also ask the registry: the pinned version must still have the allowlisted digest, and
+    /// its tools must hash as reviewed.
+    #[arg(long)]
+    pub online: bool,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
 }
 
 #[derive(Debug, Args)]

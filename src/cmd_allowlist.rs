@@ -13,8 +13,8 @@ use mcpvet::allowlist::model::Verdict;
 use mcpvet::allowlist::sign::AllowedSigners;
 use mcpvet::allowlist::{self, verify, AllowlistError, KeyConfig, Recorded};
 use mcpvet::cli::{
-    AllowlistArgs, AllowlistCommand, AllowlistLocation, LogArgs, LogCommand, SigningArgs,
-    VerdictArgs, VerdictChoiceArg, VerifyArgs, VerifyFormat,
+    AllowlistArgs, AllowlistCommand, AllowlistLocation, LogArgs, LogCommand, RescanArgs,
+    SigningArgs, VerdictArgs, VerdictChoiceArg, VerifyArgs, VerifyFormat,
 };
 use mcpvet::fetch::{FetchOptions, Fetcher};
 use mcpvet::settings::{Settings, SigningSettings};
@@ -335,7 +335,7 @@ fn show(list: &Allowlist, signers: Option<&AllowedSigners>) -> String {
     o
 }
 
-pub fn verify_cmd(args: VerifyArgs) -> Result<ExitCode> {
+pub fn verify_cmd(args: VerifyArgs, online: Option<FetchOptions>) -> Result<ExitCode> {
     let path = allowlist_path(&args.location);
     let list = match aio::load(&path) {
         Ok(l) => l,
@@ -344,7 +344,7 @@ pub fn verify_cmd(args: VerifyArgs) -> Result<ExitCode> {
     let signers = match load_signers(
         args.allowed_signers
             .clone()
-            .or(signing_settings(args.settings.as_deref())?.allowed_signers),
+            .or(signing_settings(args.fetch.settings.as_deref())?.allowed_signers),
         &path,
     ) {
         Ok(Some(s)) => s,
@@ -407,7 +407,38 @@ pub fn verify_cmd(args: VerifyArgs) -> Result<ExitCode> {
     if files.is_empty() {
         eprintln!("mcpvet: no MCP client configs found (pass CONFIG files)");
     }
-    let results = verify::check_servers(&list, &signers, &servers, mcpvet::provenance::now());
+    let mut results = verify::check_servers(&list, &signers, &servers, mcpvet::provenance::now());
+    if let Some(opts) = online {
+        // Each matched entry's pinned artifact, fetched and scanned once.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .context("cannot start the async runtime")?;
+        let fetcher = Fetcher::new(opts)?;
+        let mut seen: std::collections::BTreeMap<String, Vec<verify::Reason>> = Default::default();
+        for r in &mut results {
+            let Some(name) = r.entry.clone() else {
+                continue;
+            };
+            let Ok(entry) = list.entry(&name) else {
+                continue;
+            };
+            let Some(spec) = verify::entry_spec(entry) else {
+                continue;
+            };
+            if !seen.contains_key(&name) {
+                let reasons = match runtime.block_on(mcpvet::scan::scan(&fetcher, &spec)) {
+                    Ok(report) => verify::online_reasons(entry, &report),
+                    Err(e) => vec![verify::Reason {
+                        rule: "allowlist.digest",
+                        message: format!("cannot fetch {spec} to check its digest: {e}"),
+                    }],
+                };
+                seen.insert(name.clone(), reasons);
+            }
+            r.reasons.extend(seen[&name].iter().cloned());
+        }
+    }
     let failed = results.iter().filter(|r| !r.passed()).count();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -484,4 +515,87 @@ pub fn log_cmd(args: LogArgs) -> Result<ExitCode> {
             }
         }
     }
+}
+
+pub fn rescan_cmd(args: RescanArgs, opts: FetchOptions) -> Result<ExitCode> {
+    let path = allowlist_path(&args.location);
+    let list = match aio::load(&path) {
+        Ok(l) => l,
+        Err(e) => return fail(e),
+    };
+    let names: Vec<String> = if args.names.is_empty() {
+        list.data.servers.keys().cloned().collect()
+    } else {
+        args.names.clone()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let fetcher = Fetcher::new(opts)?;
+    let mut errors = 0;
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for name in &names {
+        let entry = match list.entry(name) {
+            Ok(e) => e,
+            Err(e) => {
+                errors += 1;
+                eprintln!("mcpvet: {}", esc(&e.to_string()));
+                continue;
+            }
+        };
+        let Some(spec) = verify::entry_spec(entry) else {
+            writeln!(
+                out,
+                "{}: {} entries have nothing to fetch; skipped",
+                esc(name),
+                esc(&entry.ecosystem)
+            )?;
+            continue;
+        };
+        let report = match runtime.block_on(mcpvet::scan::scan(&fetcher, &spec)) {
+            Ok(r) => r,
+            Err(e) => {
+                errors += 1;
+                eprintln!("mcpvet: {}: {}", esc(&spec), esc(&e.to_string()));
+                continue;
+            }
+        };
+        match allowlist::record_rescan(&path, name, &report) {
+            Ok((rec, changes)) => {
+                if changes.is_empty() {
+                    writeln!(
+                        out,
+                        "{}: unchanged (risk {} {}; verdict stays {})",
+                        esc(name),
+                        rec.score,
+                        rec.band,
+                        entry.verdict.as_str()
+                    )?;
+                } else {
+                    writeln!(
+                        out,
+                        "{}: {} change(s) since the review (verdict stays {}; review again to change it)",
+                        esc(name),
+                        changes.len(),
+                        entry.verdict.as_str()
+                    )?;
+                    for c in &changes {
+                        writeln!(out, "    {}", esc(&c.message))?;
+                    }
+                }
+            }
+            Err(e) => {
+                errors += 1;
+                eprintln!("mcpvet: {}", esc(&e.to_string()));
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if errors > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

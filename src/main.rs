@@ -37,7 +37,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cmd_allowlist::verdict(args, opts)
         }
         Command::Allowlist(args) => cmd_allowlist::allowlist_cmd(args),
-        Command::Verify(args) => cmd_allowlist::verify_cmd(args),
+        Command::Verify(args) => {
+            let opts = match args.online {
+                true => Some(fetch_options(&args.fetch)?),
+                false => None,
+            };
+            cmd_allowlist::verify_cmd(args, opts)
+        }
+        Command::Rescan(args) => {
+            let opts = fetch_options(&args.fetch)?;
+            cmd_allowlist::rescan_cmd(args, opts)
+        }
         Command::Log(args) => cmd_allowlist::log_cmd(args),
     }
 }

@@ -517,3 +517,100 @@ fn broken_files_are_clear_errors_and_never_overwritten() {
         assert!(err.contains(want), "{want}: {err}");
     }
 }
+
+#[test]
+fn a_saved_review_session_supplies_the_checklist() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    use mcpvet::review::checklist::Outcome;
+    use mcpvet::review::decision::Verdict;
+    use mcpvet::review::session::{Session, SessionStore};
+    let reg = Registry::start();
+    npm_pkg(&reg, "weather-mcp", &["1.2.3"]);
+    let repo = Repo::new();
+    let alice = keygen(&repo.keys, "alice", "ed25519");
+    let report = repo
+        .mcpvet()
+        .args([
+            "scan",
+            "npm:weather-mcp@1.2.3",
+            "--format",
+            "json",
+            "--npm-registry",
+            &reg.base,
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report = common::json(&report);
+    let digest = report["package"]["digest"].as_str().unwrap();
+    let mut s = Session::new(
+        "npm:weather-mcp@1.2.3",
+        "weather-mcp",
+        Some("1.2.3"),
+        Some(digest),
+        "quick",
+    );
+    for step in [
+        "publisher",
+        "install-scripts",
+        "model-text",
+        "credentials-network",
+        "code",
+    ] {
+        s.set_outcome(step, Some(Outcome::Pass));
+    }
+    s.set_note("credentials-network", "only the forecast API");
+    s.decide(Verdict::Sandbox, None, None);
+    let store = SessionStore::new(repo.tmp.path().join("state/mcpvet/reviews"));
+    store.save(&s).unwrap();
+
+    // The matrix suggests SANDBOX for an unknown publisher: GO needs a reason.
+    let out = repo
+        .verdict(
+            &reg,
+            "npm:weather-mcp@1.2.3",
+            "weather",
+            "go",
+            &alice,
+            "alice@example.com",
+        )
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the checklist suggests sandbox"), "{err}");
+    assert!(err.contains("choosing go needs a reason"), "{err}");
+    repo.verdict(
+        &reg,
+        "npm:weather-mcp@1.2.3",
+        "weather",
+        "go",
+        &alice,
+        "alice@example.com",
+    )
+    .args(["--reason", "vendor confirmed by phone"])
+    .assert()
+    .success();
+    let text = repo.read("mcp-allowlist.toml");
+    assert!(text.contains("recorded = \"tui-session\""), "{text}");
+    assert!(text.contains("checklist = \"quick\""), "{text}");
+    assert!(
+        text.contains("reason = \"vendor confirmed by phone\""),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "[servers.weather.outcomes]\ncode = \"pass\"\ncredentials-network = \"pass\""
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("credentials-network = \"only the forecast API\""),
+        "{text}"
+    );
+}

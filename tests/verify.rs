@@ -298,3 +298,89 @@ fn errors_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no allowed_signers file"));
 }
+
+#[test]
+fn online_checks_the_registry_digest_and_tools_and_rescan_reports_changes() {
+    let Some(f) = fixture() else { return };
+    let online = |cache: &str| {
+        let out = f
+            .repo
+            .mcpvet()
+            .arg("verify")
+            .arg("--allowed-signers")
+            .arg(f.repo.signers())
+            .args([
+                ".mcp.json",
+                "--online",
+                "--npm-registry",
+                &f.reg.base,
+                "--cache-dir",
+            ])
+            .arg(f.repo.tmp.path().join(cache))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, out) = online("cache-a");
+    assert_eq!(code, 0, "{out}");
+    let t = f.repo.read("mcp-allowlist.toml");
+    assert!(t.contains("get_forecast = \"sha256:"), "{t}");
+
+    // The registry now serves other bytes for the same version.
+    npm_pkg_with(&f.reg, "weather-mcp", &["1.2.3", "1.2.4"], INDEX_JS_CHANGED);
+    let (code, out) = online("cache-b");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "FAIL  server \"weather\" (.mcp.json:3): digest of weather-mcp 1.2.3 is now sha512-"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL  server \"weather\" (.mcp.json:3): tool get_forecast changed"),
+        "{out}"
+    );
+
+    // rescan: records what changed, never the verdict.
+    let before = f.repo.read("mcp-allowlist.toml");
+    let out = f
+        .repo
+        .mcpvet()
+        .args([
+            "rescan",
+            "weather",
+            "--npm-registry",
+            &f.reg.base,
+            "--cache-dir",
+        ])
+        .arg(f.repo.tmp.path().join("cache-c"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("weather: "), "{out}");
+    assert!(out.contains("verdict stays go"), "{out}");
+    assert!(
+        out.contains("new host: https://collect.weather-metrics-test.dev"),
+        "{out}"
+    );
+    assert!(out.contains("new env: GITHUB_TOKEN"), "{out}");
+    assert!(out.contains("tool get_forecast changed"), "{out}");
+    let after = f.repo.read("mcp-allowlist.toml");
+    assert!(after.contains("[[servers.weather.scans]]"), "{after}");
+    assert!(after.contains("verdict = \"go\""));
+    // The history is outside the signed bytes: the entry still verifies offline.
+    let (code, out, _) = verify(&f.repo, &[".mcp.json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(before.len() < after.len());
+    let log = f.repo.read(".mcpvet/audit.jsonl");
+    assert!(
+        log.lines().last().unwrap().contains("\"event\":\"rescan\""),
+        "{log}"
+    );
+}

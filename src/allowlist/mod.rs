@@ -493,3 +493,76 @@ pub fn markdown(list: &io::Allowlist) -> String {
     }
     o
 }
+
+/// `mcpvet rescan` for one entry: compare a fresh report of what the entry pins, append the
+/// result to the entry's scan history (unsigned, outside the canonical bytes) and to the audit
+/// log. The verdict is never changed.
+pub fn record_rescan(
+    allowlist: &Path,
+    name: &str,
+    report: &Report,
+) -> Result<(model::ScanRecord, Vec<verify::Change>), AllowlistError> {
+    let list = io::load(allowlist)?;
+    let entry = list.entry(name)?;
+    preflight_log(allowlist)?;
+    let changes = verify::changes(entry, report);
+    let rec = model::ScanRecord {
+        date: time::now_rfc3339(),
+        version: report.package.version.clone(),
+        digest: report.package.digest.clone(),
+        score: report.risk.score,
+        band: report.risk.band.as_str().to_string(),
+        changes: changes.iter().map(|c| c.message.clone()).collect(),
+    };
+    io::update(allowlist, |ed| ed.push_scan(name, &rec))?;
+    let data = [
+        ("version".to_string(), Value::from(rec.version.clone())),
+        ("digest".to_string(), Value::from(rec.digest.clone())),
+        (
+            "risk".to_string(),
+            Value::from(format!("{} {}", rec.score, rec.band)),
+        ),
+        ("changes".to_string(), Value::from(rec.changes.clone())),
+    ]
+    .into();
+    audit_log::append(allowlist, Event::Rescan, name, "", data)?;
+    Ok((rec, changes))
+}
+
+/// Audit record for the TUI: a review of `server` was opened.
+pub fn log_review_opened(
+    allowlist: &Path,
+    server: &str,
+    actor: &str,
+    report: &Report,
+    checklist: &str,
+) -> Result<(), AllowlistError> {
+    let p = &report.package;
+    let data = [
+        ("package".to_string(), Value::from(p.name.clone())),
+        ("version".to_string(), Value::from(p.version.clone())),
+        ("digest".to_string(), Value::from(p.digest.clone())),
+        ("checklist".to_string(), Value::from(checklist.to_string())),
+    ]
+    .into();
+    audit_log::append(allowlist, Event::ReviewOpened, server, actor, data).map(|_| ())
+}
+
+/// Audit record for the TUI: a checklist step was marked.
+pub fn log_step_marked(
+    allowlist: &Path,
+    server: &str,
+    actor: &str,
+    step: &str,
+    outcome: Option<Outcome>,
+) -> Result<(), AllowlistError> {
+    let data = [
+        ("step".to_string(), Value::from(step.to_string())),
+        (
+            "outcome".to_string(),
+            outcome.map_or(Value::Null, |o| Value::from(o.as_str())),
+        ),
+    ]
+    .into();
+    audit_log::append(allowlist, Event::StepMarked, server, actor, data).map(|_| ())
+}

@@ -439,3 +439,114 @@ pub fn to_sarif(results: &[ServerResult]) -> serde_json::Value {
         }]
     })
 }
+
+/// The spec that fetches exactly what an entry pins (none for remote servers and images:
+/// nothing to fetch).
+pub fn entry_spec(e: &Entry) -> Option<String> {
+    match e.ecosystem.as_str() {
+        "npm" => Some(format!("npm:{}@{}", e.package, e.version)),
+        "pypi" => Some(format!("pypi:{}=={}", e.package, e.version)),
+        "git" => Some(format!(
+            "git+{}@{}",
+            e.package,
+            e.commit.as_deref().unwrap_or(&e.version)
+        )),
+        "local" => Some(e.source.clone()),
+        _ => None,
+    }
+}
+
+/// One difference between an entry and a fresh scan of what it pins.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Change {
+    /// `digest`, `host`, `env`, `credential`, `exec`, `tool-added`, `tool-removed`,
+    /// `tool-changed`, `band`.
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// What a fresh report shows that the entry did not (new hosts, env reads, credential reads,
+/// commands, tools, a changed digest or risk band).
+pub fn changes(e: &Entry, r: &crate::report::Report) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut add = |kind: &'static str, message: String| out.push(Change { kind, message });
+    if r.package.digest != e.digest {
+        add(
+            "digest",
+            format!(
+                "digest of {} {} is now {}, not the allowlisted {}",
+                e.package, e.version, r.package.digest, e.digest
+            ),
+        );
+    }
+    let hosts: Vec<String> = r
+        .capabilities
+        .hosts
+        .iter()
+        .map(|h| {
+            if h.scheme.is_empty() {
+                h.host.clone()
+            } else {
+                format!("{}://{}", h.scheme, h.host)
+            }
+        })
+        .collect();
+    for (kind, now, before) in [
+        ("host", &hosts, &e.capabilities.hosts),
+        ("env", &r.capabilities.env, &e.capabilities.env),
+        (
+            "credential",
+            &r.capabilities.sensitive_reads,
+            &e.capabilities.credentials,
+        ),
+        ("exec", &r.capabilities.exec, &e.capabilities.exec),
+    ] {
+        for v in now.iter().filter(|v| !before.contains(v)) {
+            add(kind, format!("new {kind}: {v}"));
+        }
+    }
+    let tools: std::collections::BTreeMap<&str, &str> = r
+        .tools
+        .iter()
+        .map(|t| (t.name.as_str(), t.hash.as_str()))
+        .collect();
+    for (name, hash) in &tools {
+        match e.tools.get(*name) {
+            None => add("tool-added", format!("new tool {name}")),
+            Some(h) if h != hash => add(
+                "tool-changed",
+                format!("tool {name} changed (what the model sees of it differs)"),
+            ),
+            Some(_) => {}
+        }
+    }
+    for name in e.tools.keys().filter(|n| !tools.contains_key(n.as_str())) {
+        add("tool-removed", format!("tool {name} is gone"));
+    }
+    let band = r.risk.band.as_str();
+    if band != e.risk.band {
+        add(
+            "band",
+            format!(
+                "risk band {} → {band} (score {} → {})",
+                e.risk.band, e.risk.score, r.risk.score
+            ),
+        );
+    }
+    out
+}
+
+/// `verify --online`: the registry must still serve the allowlisted digest, and tool hashes
+/// must not have changed.
+pub fn online_reasons(e: &Entry, r: &crate::report::Report) -> Vec<Reason> {
+    changes(e, r)
+        .into_iter()
+        .filter_map(|c| match c.kind {
+            "digest" => Some(Reason::new("allowlist.digest", c.message)),
+            "tool-added" | "tool-removed" | "tool-changed" => {
+                Some(Reason::new("allowlist.tools", c.message))
+            }
+            _ => None,
+        })
+        .collect()
+}
