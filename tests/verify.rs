@@ -384,3 +384,63 @@ fn online_checks_the_registry_digest_and_tools_and_rescan_reports_changes() {
         "{log}"
     );
 }
+
+#[test]
+fn git_ssh_signing_config_is_enough() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let reg = Registry::start();
+    npm_pkg(&reg, "weather-mcp", &["1.2.3"]);
+    let repo = Repo::new();
+    std::fs::remove_dir_all(repo.root.join(".git")).unwrap();
+    let git = |args: &[&str]| {
+        let st = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&repo.root)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", repo.tmp.path().join("no-gitconfig"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .status()
+            .unwrap();
+        assert!(st.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    let key = keygen(&repo.keys, "carol", "ecdsa");
+    repo.add_signer(&signer_line("carol@example.com", "", &key));
+    git(&["config", "user.email", "carol@example.com"]);
+    // git accepts a private key file here (it hands it to ssh-keygen -Y sign -f).
+    git(&["config", "user.signingKey", key.to_str().unwrap()]);
+    git(&[
+        "config",
+        "gpg.ssh.allowedSignersFile",
+        repo.signers().to_str().unwrap(),
+    ]);
+    // A subdirectory: the allowlist is found at the git root.
+    std::fs::create_dir_all(repo.root.join("sub")).unwrap();
+    repo.mcpvet()
+        .current_dir(repo.root.join("sub"))
+        .args([
+            "verdict",
+            "npm:weather-mcp@1.2.3",
+            "--name",
+            "weather",
+            "--verdict",
+            "go",
+        ])
+        .args(["--npm-registry", &reg.base])
+        .assert()
+        .success();
+    let text = repo.read("mcp-allowlist.toml");
+    assert!(text.contains("principal = \"carol@example.com\""), "{text}");
+    repo.write(
+        ".mcp.json",
+        r#"{"mcpServers": {"weather": {"command": "npx", "args": ["-y", "weather-mcp@1.2.3"]}}}"#,
+    );
+    // verify takes the allowed_signers file from git.
+    repo.mcpvet()
+        .arg("verify")
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("1 passed, 0 failed"));
+}
