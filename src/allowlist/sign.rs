@@ -638,3 +638,31 @@ mod tests {
         assert!(e.to_string().starts_with("as:1: "), "{e}");
     }
 }
+
+#[cfg(test)]
+mod ca_tests {
+    use super::*;
+
+    #[test]
+    fn cert_authority_lines_are_reported_as_unsupported() {
+        let key = PrivateKey::random(&mut rand_core_os(), ssh_key::Algorithm::Ed25519).unwrap();
+        let public = key.public_key().to_openssh().unwrap();
+        let signers =
+            AllowedSigners::parse(&format!("*@example.com cert-authority {public}\n"), "as")
+                .unwrap();
+        let sig = key
+            .sign(NAMESPACE, HashAlg::Sha512, b"m")
+            .unwrap()
+            .to_pem(LineEnding::LF)
+            .unwrap();
+        let e = signers.check("a@example.com", &sig, b"m", 0).unwrap_err();
+        assert!(
+            e.to_string().contains("certificates are not supported"),
+            "{e}"
+        );
+    }
+
+    fn rand_core_os() -> ssh_key::rand_core::OsRng {
+        ssh_key::rand_core::OsRng
+    }
+}

@@ -550,3 +550,68 @@ pub fn online_reasons(e: &Entry, r: &crate::report::Report) -> Vec<Reason> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::allowlist::model::sample_entry;
+    use crate::config::{load_text, Client};
+
+    fn server(json: &str) -> ServerEntry {
+        let text = format!("{{\"mcpServers\": {{\"s\": {json}}}}}");
+        load_text(&text, "t.json", Client::ClaudeCode)
+            .unwrap()
+            .servers
+            .remove(0)
+    }
+
+    #[test]
+    fn sandboxes_and_the_spec_inside_them() {
+        let s = server(
+            r#"{"command": "bwrap", "args": ["--ro-bind", "/", "/", "npx", "-y", "@acme/weather-mcp@1.2.3"]}"#,
+        );
+        let (spec, how) = effective_spec(&s);
+        assert_eq!(spec.unwrap().to_string(), "npm:@acme/weather-mcp@1.2.3");
+        assert_eq!(how.as_deref(), Some("bwrap"));
+        let s = server(
+            r#"{"command": "docker", "args": ["run", "-i", "--rm", "node:22", "npx", "-y", "@acme/weather-mcp@1.2.3"]}"#,
+        );
+        let (spec, how) = effective_spec(&s);
+        assert_eq!(spec.unwrap().to_string(), "npm:@acme/weather-mcp@1.2.3");
+        assert_eq!(how.as_deref(), Some("docker run"));
+        let image = format!("ghcr.io/acme/weather@sha256:{}", "c".repeat(64));
+        let s = server(&format!(
+            r#"{{"command": "docker", "args": ["run", "-i", "{image}"]}}"#
+        ));
+        let (spec, how) = effective_spec(&s);
+        assert!(
+            matches!(spec, Some(Spec::Docker { .. })),
+            "{spec:?} {:?}",
+            s.spec_error
+        );
+        assert!(how.is_some());
+        let s = server(r#"{"command": "npx", "args": ["-y", "@acme/weather-mcp@1.2.3"]}"#);
+        assert_eq!(effective_spec(&s).1, None);
+        assert!(match_spec(&effective_spec(&s).0.unwrap(), &sample_entry()).is_empty());
+    }
+
+    #[test]
+    fn git_needs_the_full_allowlisted_commit() {
+        let mut e = sample_entry();
+        e.ecosystem = "git".into();
+        e.package = "https://github.com/acme/weather".into();
+        e.version = "v1.2.3".into();
+        e.commit = Some("a".repeat(40));
+        let spec = |r: &str| Spec::Git {
+            url: "https://github.com/acme/weather.git".into(),
+            reference: Some(r.into()),
+        };
+        assert!(match_spec(&spec(&"a".repeat(40)), &e).is_empty());
+        let r = match_spec(&spec("v1.2.3"), &e);
+        assert!(r[0].message.contains("not a full commit id"), "{r:?}");
+        let r = match_spec(&spec(&"b".repeat(40)), &e);
+        assert!(r[0].message.contains("is not the allowlisted"), "{r:?}");
+        let r = match_spec(&spec("aaaaaaa"), &e);
+        assert_eq!(r.len(), 1, "{r:?}");
+    }
+}
