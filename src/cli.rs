@@ -306,6 +306,19 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "BAND")]
     pub fail_on: Option<FailOn>,
 
+    /// Do not resolve dependencies through the registry.
+    #[arg(long)]
+    pub no_deps: bool,
+
+    /// Levels of dependencies to resolve (1: direct dependencies only).
+    #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub deps_depth: u32,
+
+    /// A directory of OSV advisories (the osv.dev export format, one JSON file per
+    /// advisory): dependencies at an affected version are flagged vulnerable.
+    #[arg(long, value_name = "DIR")]
+    pub osv_dir: Option<PathBuf>,
+
     #[command(flatten)]
     pub fetch: FetchArgs,
 }

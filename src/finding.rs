@@ -59,6 +59,8 @@ pub enum Category {
     Secret,
     /// Who published the package: typosquatting look-alikes (`provenance.typosquat`).
     Provenance,
+    /// A flagged dependency (`dependency.vulnerable`, `dependency.install-script`…).
+    Dependency,
 }
 
 impl Category {
@@ -80,6 +82,7 @@ impl Category {
             Category::Unpinned => "unpinned",
             Category::Secret => "secret",
             Category::Provenance => "provenance",
+            Category::Dependency => "dependency",
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod analyze;
 pub mod archive;
 pub mod cli;
 pub mod config;
+pub mod deps;
 pub mod fetch;
 pub mod finding;
 pub mod provenance;

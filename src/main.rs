@@ -115,6 +115,19 @@ fn fetch_options(args: &FetchArgs) -> Result<FetchOptions> {
     Ok(opts)
 }
 
+/// Dependency resolution options from the flags; the OSV directory is read once here.
+fn dep_options(args: &ScanArgs) -> Result<mcpvet::deps::DepOptions> {
+    let mut d = mcpvet::deps::DepOptions {
+        enabled: !args.no_deps,
+        depth: args.deps_depth,
+        ..Default::default()
+    };
+    if let Some(dir) = &args.osv_dir {
+        d.osv = Some(std::sync::Arc::new(mcpvet::deps::osv::OsvIndex::load(dir)?));
+    }
+    Ok(d)
+}
+
 /// One unit of `scan` work: a spec as typed, or one server of a config.
 enum Job {
     Spec(String),
@@ -160,6 +173,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         .context("cannot start the async runtime")?;
     let fetcher = std::sync::Arc::new(Fetcher::new(opts)?);
     let deep = args.deep;
+    let deps = std::sync::Arc::new(dep_options(&args)?);
     // Jobs run concurrently (a few at a time); results are reported in input order.
     let results: Vec<(String, Result<Report, mcpvet::scan::ScanError>)> = runtime.block_on(async {
         let sem = std::sync::Arc::new(tokio::sync::Semaphore::new(4));
@@ -167,16 +181,17 @@ fn scan(args: ScanArgs) -> Result<ExitCode> {
         for job in jobs {
             let fetcher = fetcher.clone();
             let sem = sem.clone();
+            let deps = deps.clone();
             handles.push(tokio::spawn(async move {
                 let _permit = sem.acquire_owned().await;
                 match job {
                     Job::Spec(spec) => {
-                        let r = mcpvet::scan::scan(&fetcher, &spec).await;
+                        let r = mcpvet::scan::scan_with(&fetcher, &spec, &deps).await;
                         vec![(spec, r)]
                     }
                     Job::Server(server) => {
                         let (report, err) =
-                            mcpvet::scan::scan_server(&fetcher, &server, deep).await;
+                            mcpvet::scan::scan_server_with(&fetcher, &server, deep, &deps).await;
                         let label = format!("{}: server `{}`", server.file, server.name);
                         let mut out = Vec::new();
                         if let Some(e) = err {

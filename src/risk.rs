@@ -97,8 +97,18 @@ struct Purpose {
 }
 
 #[derive(Debug, Deserialize)]
+struct DependencyWeights {
+    cap: f64,
+    per_extra: f64,
+    extra_cap: f64,
+    /// Points per flag (`vulnerable`, `install-script`…); flags not listed weigh nothing.
+    flag: HashMap<crate::deps::FlagKind, f64>,
+}
+
+#[derive(Debug, Deserialize)]
 struct Weights {
     bands: Bands,
+    dependency: DependencyWeights,
     severity: SeverityPoints,
     #[serde(default)]
     category_factor: HashMap<Category, f64>,
@@ -213,7 +223,11 @@ pub fn assess(report: &Report) -> Risk {
 
     // Categories: worst finding, plus a little for each further one.
     let mut by_category: BTreeMap<Category, Vec<&Finding>> = BTreeMap::new();
-    for f in report.findings.iter().filter(|f| !is_test(f)) {
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| !is_test(f) && f.category != Category::Dependency)
+    {
         by_category.entry(f.category).or_default().push(f);
     }
     for (cat, fs) in &by_category {
@@ -248,6 +262,8 @@ pub fn assess(report: &Report) -> Risk {
         reasons.push((points, is_expected, text));
     }
 
+    dependency_reasons(report, &mut reasons);
+
     // Combinations: per tool (what its handler reaches), then per file outside tools.
     let mut fired: BTreeMap<&str, String> = BTreeMap::new();
     let mut reached: BTreeSet<usize> = BTreeSet::new();
@@ -281,6 +297,33 @@ pub fn assess(report: &Report) -> Risk {
         let file = f.path.as_str();
         if small_files.contains(file) || f.severity == Severity::Critical {
             tags(f, by_file.entry(file).or_default());
+        }
+    }
+    // An install hook that runs a file of the package (`node setup.js`) does what that file
+    // does: its network and process findings make the hook's own.
+    for f in report.findings.iter().filter(|f| !is_test(f)) {
+        if f.category != Category::InstallScript {
+            continue;
+        }
+        let Some(files) = f.evidence.get("files").and_then(|v| v.as_array()) else {
+            continue;
+        };
+        for run in files.iter().filter_map(|v| v.as_str()) {
+            for g in report
+                .findings
+                .iter()
+                .filter(|g| g.path == run && !is_test(g) && g.severity >= Severity::Medium)
+            {
+                let tag = match g.category {
+                    Category::Network => "install-script:runs-network",
+                    Category::Exec => "install-script:runs-exec",
+                    _ => continue,
+                };
+                by_file
+                    .entry(f.path.as_str())
+                    .or_default()
+                    .insert(tag.to_string());
+            }
         }
     }
     for (file, set) in &by_file {
@@ -384,6 +427,74 @@ pub fn assess(report: &Report) -> Risk {
     }
 }
 
+/// Dependency findings, weighed per flag and capped as a whole (`[dependency]` weights).
+fn dependency_reasons(report: &Report, reasons: &mut Vec<(f64, bool, String)>) {
+    let w = &weights().dependency;
+    let mut by_flag: BTreeMap<crate::deps::FlagKind, Vec<&Finding>> = BTreeMap::new();
+    for f in report
+        .findings
+        .iter()
+        .filter(|f| f.category == Category::Dependency && !is_test(f))
+    {
+        let flag = crate::deps::FlagKind::ALL
+            .into_iter()
+            .find(|k| k.rule() == f.rule);
+        if let Some(k) = flag {
+            by_flag.entry(k).or_default().push(f);
+        }
+    }
+    let mut items: Vec<(f64, String)> = Vec::new();
+    for (flag, fs) in &by_flag {
+        let base = w.flag.get(flag).copied().unwrap_or(0.0);
+        if base <= 0.0 {
+            continue;
+        }
+        let extra = (w.per_extra * (fs.len() - 1) as f64).min(w.extra_cap);
+        let names: Vec<String> = fs
+            .iter()
+            .take(3)
+            .map(|f| {
+                let name = f
+                    .evidence
+                    .get("dependency")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("?");
+                match f.evidence.get("version").and_then(|v| v.as_str()) {
+                    Some(v) => format!("{name}@{v}"),
+                    None => name.to_string(),
+                }
+            })
+            .collect();
+        let more = if fs.len() > 3 {
+            format!(" and {} more", fs.len() - 3)
+        } else {
+            String::new()
+        };
+        items.push((
+            base + extra,
+            format!(
+                "dependencies: {} {} ({}{more})",
+                fs.len(),
+                flag.as_str(),
+                names.join(", ")
+            ),
+        ));
+    }
+    items.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut left = w.cap;
+    for (points, mut text) in items {
+        if left <= 0.0 {
+            break;
+        }
+        let p = points.min(left);
+        if p < points {
+            text.push_str(&format!("; dependency points capped at {}", w.cap));
+        }
+        left -= p;
+        reasons.push((p, false, text));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -394,6 +505,13 @@ mod tests {
         assert!(w.bands.medium < w.bands.high && w.bands.high < w.bands.critical);
         assert!(w.combo.iter().any(|c| c.id == "exfiltration"));
         assert!(!w.purpose.rule.is_empty());
+        for k in crate::deps::FlagKind::ALL {
+            assert!(
+                w.dependency.flag.contains_key(&k),
+                "{} has no weight",
+                k.as_str()
+            );
+        }
     }
 
     #[test]

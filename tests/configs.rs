@@ -709,6 +709,10 @@ fn scan_config_reports_every_server_without_network() {
         reports[2]["findings"][0]["rule"],
         "config.endpoint.internal"
     );
+    // Provenance from the name and source alone; the remote's host is a capability.
+    assert_eq!(reports[0]["provenance"]["class"], "community-unknown");
+    assert_eq!(reports[2]["capabilities"]["hosts"][0]["host"], "10.0.0.8");
+    assert_eq!(reports[2]["capabilities"]["hosts"][0]["kind"], "internal");
 
     // The config file given as the spec: the same, and --fail-on sees config findings.
     run(&[cfg.to_str().unwrap(), "--fail-on", "medium"])
@@ -798,4 +802,59 @@ fn scan_config_deep_fetches_each_server_package() {
     assert!(loose.contains(&"config.secret.github"), "{loose:?}");
     // The remote server is not fetched: its report is the config's.
     assert_eq!(reports[2]["package"]["artifact"], "config");
+    // The inline secret weighs in the deep report's risk like in the config-only one.
+    let reasons = reports[1]["risk"]["reasons"].to_string();
+    assert!(reasons.contains("config.secret"), "{reasons}");
+    let hosts = reports[0]["capabilities"]["hosts"].to_string();
+    assert!(hosts.contains("nip.io"), "{hosts}");
+}
+
+#[test]
+fn config_reports_name_vendor_provenance_and_hosts() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join(".mcp.json");
+    std::fs::write(
+        &cfg,
+        r#"{"mcpServers": {
+  "stripe": {"type": "http", "url": "https://mcp.stripe.com"},
+  "bridge": {"command": "npx", "args": ["-y", "mcp-remote@0.1.29", "https://mcp.linear.app/sse"]},
+  "squat": {"command": "npx", "args": ["-y", "@model-context-protocol/server-filesystem@1.0.0"]}
+}}"#,
+    )
+    .unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let out = mcpvet(cache.path())
+        .args([
+            "scan",
+            "--npm-registry",
+            "http://127.0.0.1:9/",
+            "--format",
+            "json",
+            "--config",
+        ])
+        .arg(&cfg)
+        .ok_stdout();
+    let doc = json(&out);
+    let by_server = |name: &str| {
+        doc.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["package"]["notes"][0]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("`{name}`"))
+            })
+            .unwrap()
+            .clone()
+    };
+    let stripe = by_server("stripe");
+    assert_eq!(stripe["provenance"]["class"], "vendor-hosted", "{stripe}");
+    assert_eq!(stripe["capabilities"]["hosts"][0]["host"], "mcp.stripe.com");
+    let bridge = by_server("bridge");
+    assert_eq!(bridge["capabilities"]["hosts"][0]["host"], "mcp.linear.app");
+    let squat = by_server("squat");
+    let rules = squat["findings"].to_string();
+    assert!(rules.contains("provenance.typosquat"), "{rules}");
+    assert!(rules.contains("server-filesystem"), "{rules}");
 }

@@ -104,6 +104,7 @@ fn fixture() -> Report {
         ),
     ];
     let mut report = Report {
+        dependencies: None,
         schema: SCHEMA,
         tool: ToolInfo::default(),
         package,

@@ -363,12 +363,21 @@ fn url_endpoint(candidate: &str, scheme: &str) -> Option<Endpoint> {
 fn extract_url(s: &str, start: usize, sep: usize) -> Option<String> {
     let after = sep + 3;
     let rest = s.get(after..)?;
+    // Placeholders in the userinfo are credentials, not the endpoint:
+    // `https://${user}:${token}@evil.com/x` names evil.com.
+    let authority_len = rest
+        .find(|c: char| matches!(c, '/' | '?' | '#') || ends_url(c))
+        .unwrap_or(rest.len());
+    let userinfo_end = rest[..authority_len].rfind('@').map_or(0, |i| i + 1);
     let mut end = rest.len();
     let mut cut_at_placeholder = false;
     for (i, c) in rest.char_indices() {
         if ends_url(c) {
             end = i;
             break;
+        }
+        if i < userinfo_end {
+            continue;
         }
         // Template placeholders: `${host}`, `{id}`, `<host>`, `%s` (but not `%2F`).
         let placeholder = match c {
@@ -708,6 +717,15 @@ mod tests {
             "api.x.com"
         );
         assert_eq!(one("https://api.x.com:${port}/v1").host, "api.x.com");
+        // Placeholders in the userinfo do not hide the host; the credentials are not kept.
+        let e = one("https://${user}:${token}@collect.evil-cdn.io/up");
+        assert_eq!(e.host, "collect.evil-cdn.io");
+        assert!(!e.url.contains("token"), "{}", e.url);
+        assert_eq!(one("https://u:p@api.x.com:8443/v1").host, "api.x.com");
+        // An `@` after the path starts is not userinfo.
+        assert_eq!(one("https://api.x.com/@scope/pkg").host, "api.x.com");
+        assert!(endpoints_in("https://${user}@").is_empty());
+        assert!(endpoints_in("https://user@${host}/x").is_empty());
         assert_eq!(one("http://10.1.1.1:{port}").host, "10.1.1.1");
     }
 

@@ -11,8 +11,8 @@
 //! vendored or bundled package, a test fixture) acts only when its folder is installed as a
 //! package of its own, so its findings are one severity step lower and say so.
 
-mod npm;
-mod python;
+pub(crate) mod npm;
+pub(crate) mod python;
 
 use crate::archive::PackageTree;
 use crate::finding::{Category, Finding, Severity};

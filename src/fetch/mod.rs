@@ -236,6 +236,11 @@ impl Fetcher {
         &self.opts
     }
 
+    /// The HTTP client (timeouts, retries, size caps), for other registry readers.
+    pub(crate) fn http(&self) -> &http::Http {
+        &self.http
+    }
+
     /// Fetch and verify the artifact `spec` names. `spec_text` is what the user typed.
     pub async fn fetch(&self, spec: &Spec, spec_text: &str) -> Result<Fetched, FetchError> {
         match spec {

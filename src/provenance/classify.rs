@@ -158,24 +158,23 @@ fn matches(
             }
         }
         "pypi" => {
-            if owners
-                .pypi_names
-                .iter()
-                .any(|n| n.eq_ignore_ascii_case(&name))
-            {
+            // PyPI names compare in their PEP 503 form: the fetch gives `awslabs-x` for
+            // `awslabs.x`, and either spelling installs the same project.
+            let name = pypi_norm(&name);
+            if owners.pypi_names.iter().any(|n| pypi_norm(n) == name) {
                 return Some(format!("[{section}] pypi_names: {name}"));
             }
             if let Some(p) = owners
                 .pypi_namespaces
                 .iter()
-                .find(|p| name.starts_with(&p.to_lowercase()))
+                .find(|p| name.starts_with(&pypi_norm(p)))
             {
                 return Some(format!("[{section}] pypi_namespaces: {p}"));
             }
             let prefix = owners
                 .pypi_prefixes
                 .iter()
-                .find(|p| name.starts_with(&p.to_lowercase()));
+                .find(|p| name.starts_with(&pypi_norm(p)));
             if let Some(p) = prefix {
                 // A bare prefix is anybody's: it needs the organisation or its repository too
                 // (unless the section lists neither).
@@ -204,6 +203,16 @@ fn matches(
         _ => {}
     }
     None
+}
+
+/// PEP 503 form of a name or of a prefix; a prefix's trailing separator stays (as `-`) so
+/// `awslabs.` matches `awslabs-x` but not `awslabsx`.
+fn pypi_norm(s: &str) -> String {
+    let mut n = crate::spec::normalize_pypi_name(s);
+    if s.ends_with(['-', '_', '.']) {
+        n.push('-');
+    }
+    n
 }
 
 fn owner_match(owners: &Owners) -> impl Fn(&str) -> Option<String> + '_ {
@@ -440,10 +449,17 @@ mod tests {
             ("npm", "mongodb-mcp-server"),
             ("pypi", "awslabs.aws-api-mcp-server"),
             ("pypi", "dbt-mcp"),
+            // The fetch reports PyPI names in PEP 503 form; any spelling is the same project.
+            ("pypi", "awslabs-aws-api-mcp-server"),
+            ("pypi", "AwsLabs_Aws.Api-MCP-Server"),
+            ("pypi", "DBT_MCP"),
         ] {
             let c = class_of(&pkg(eco, name, ""), None, &[]);
             assert_eq!(c.class, Class::VendorPublished, "{name}: {c:?}");
         }
+        // The namespace's separator is part of it.
+        let c = class_of(&pkg("pypi", "awslabsx-mcp", ""), None, &[]);
+        assert_eq!(c.class, Class::CommunityUnknown);
         let g = pkg("git", "x", "git@github.com:getsentry/sentry-mcp.git");
         let c = class_of(&g, None, &[]);
         assert_eq!(c.class, Class::VendorPublished);

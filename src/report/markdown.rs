@@ -304,6 +304,58 @@ pub fn render(r: &Report) -> String {
         o.push('\n');
     }
 
+    if let Some(d) = &r.dependencies {
+        let counts: Vec<String> = d
+            .flags
+            .iter()
+            .map(|(k, n)| format!("{n} {}", k.as_str()))
+            .collect();
+        let _ = writeln!(
+            o,
+            "### Dependencies\n\n{} direct, {} resolved{}{}\n",
+            d.direct.len(),
+            d.count,
+            if d.truncated { " (truncated)" } else { "" },
+            if counts.is_empty() {
+                String::new()
+            } else {
+                format!("; flagged: {}", counts.join(", "))
+            }
+        );
+        let flagged = super::flagged_dependencies(d);
+        if !flagged.is_empty() {
+            o.push_str("| dependency | depth | flags | evidence |\n|---|---:|---|---|\n");
+            for (label, depth, flags) in flagged.iter().take(100) {
+                let names: Vec<&str> = flags.iter().map(|f| f.flag.as_str()).collect();
+                let ev: Vec<String> = flags.iter().map(|f| f.evidence.clone()).collect();
+                let _ = writeln!(
+                    o,
+                    "| {} | {depth} | {} | {} |",
+                    code(label, true),
+                    names.join(", "),
+                    code(&ev.join("; "), true)
+                );
+            }
+            if flagged.len() > 100 {
+                let _ = writeln!(
+                    o,
+                    "\n{} more flagged dependencies in the JSON report.",
+                    flagged.len() - 100
+                );
+            }
+        }
+        for n in &d.notes {
+            let _ = writeln!(o, "\n- {}", text(n));
+        }
+        for e in d.errors.iter().take(20) {
+            let _ = writeln!(o, "- unresolved: {}", text(e));
+        }
+        if d.errors.len() > 20 {
+            let _ = writeln!(o, "- {} more unresolved", d.errors.len() - 20);
+        }
+        o.push('\n');
+    }
+
     if !r.tools.is_empty() {
         o.push_str("### Tools\n\n| name | kind | findings | location |\n|---|---|---:|---|\n");
         for t in &r.tools {

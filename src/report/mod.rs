@@ -113,6 +113,24 @@ impl Capabilities {
     }
 }
 
+impl Capabilities {
+    /// Add what `other` names and `self` does not (order kept, each listed once).
+    pub fn merge(&mut self, other: Capabilities) {
+        fn add<T: PartialEq>(dst: &mut Vec<T>, src: Vec<T>) {
+            for v in src {
+                if !dst.contains(&v) {
+                    dst.push(v);
+                }
+            }
+        }
+        add(&mut self.hosts, other.hosts);
+        add(&mut self.env, other.env);
+        add(&mut self.exec, other.exec);
+        add(&mut self.fs_write, other.fs_write);
+        add(&mut self.sensitive_reads, other.sensitive_reads);
+    }
+}
+
 /// The pin for what the model sees of a tool: kind, name, description and schema, each
 /// length-prefixed so no two different tools hash alike.
 pub fn surface_hash(
@@ -174,7 +192,61 @@ pub struct Report {
     pub risk: crate::risk::Risk,
     /// Who published it and how it classifies (DESIGN §4); none for config-only reports.
     pub provenance: crate::provenance::Provenance,
+    /// Direct and transitive dependencies with their flags; absent when not resolved
+    /// (`--no-deps`, local, git and config-only reports).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependencies: Option<crate::deps::Dependencies>,
     pub stats: Stats,
+}
+
+/// Dependencies worth a line in a short summary: flagged ones, worst flag first, then by depth
+/// and name. Each entry: (`name@version` or `name spec`, depth, flags).
+pub fn flagged_dependencies(
+    d: &crate::deps::Dependencies,
+) -> Vec<(String, u32, Vec<&crate::deps::Flag>)> {
+    use crate::deps::FlagKind;
+    let label = |name: &str, v: Option<&str>, spec: &str| match v {
+        Some(v) if !v.is_empty() => format!("{name}@{v}"),
+        _ => format!("{name} {spec}"),
+    };
+    let mut out: Vec<(String, u32, Vec<&crate::deps::Flag>)> = Vec::new();
+    for x in &d.direct {
+        if !x.flags.is_empty() {
+            out.push((
+                label(&x.name, x.resolved.as_deref(), &x.spec),
+                1,
+                x.flags.iter().collect(),
+            ));
+        }
+    }
+    for t in &d.transitive {
+        if !t.flags.is_empty() {
+            out.push((
+                label(&t.name, Some(&t.version), &t.spec),
+                t.depth,
+                t.flags.iter().collect(),
+            ));
+        }
+    }
+    let worst = |fl: &[&crate::deps::Flag]| {
+        fl.iter()
+            .map(|f| f.flag.severity())
+            .max()
+            .unwrap_or(Severity::Info)
+    };
+    // Severity first; within one, low-weight flags (single maintainer) after the rest.
+    let noise = |fl: &[&crate::deps::Flag]| {
+        fl.iter()
+            .all(|f| matches!(f.flag, FlagKind::SingleMaintainer | FlagKind::Floating))
+    };
+    out.sort_by(|a, b| {
+        worst(&b.2)
+            .cmp(&worst(&a.2))
+            .then(noise(&a.2).cmp(&noise(&b.2)))
+            .then(a.1.cmp(&b.1))
+            .then(a.0.cmp(&b.0))
+    });
+    out
 }
 
 impl Report {
@@ -285,6 +357,7 @@ impl Report {
             tools,
             risk: crate::risk::Risk::default(),
             provenance,
+            dependencies: None,
         };
         // Everything the risk weighs is in place now: findings, tools, package, provenance.
         report.risk = crate::risk::assess(&report);

@@ -106,6 +106,9 @@ pub fn rule_description(id: &str) -> Option<String> {
     if let Some(d) = crate::analyze::manifest::describe(id) {
         return Some(d.to_string());
     }
+    if let Some(d) = crate::deps::describe(id) {
+        return Some(d.to_string());
+    }
     for table in [
         crate::analyze::rules::javascript(),
         crate::analyze::rules::python(),

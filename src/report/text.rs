@@ -288,6 +288,10 @@ pub fn render(r: &Report, style: Style) -> String {
         }
     }
 
+    if let Some(d) = &r.dependencies {
+        dependencies(&mut o, d, style);
+    }
+
     if !r.tools.is_empty() {
         let _ = writeln!(o, "  {} ({})", style.heading("tools"), r.tools.len());
         let width = r
@@ -316,6 +320,74 @@ pub fn render(r: &Report, style: Style) -> String {
         }
     }
     o
+}
+
+/// The dependencies block: counts, then at most eight flagged dependencies, notes and errors
+/// summed up (about ten lines whatever the tree).
+fn dependencies(o: &mut String, d: &crate::deps::Dependencies, style: Style) {
+    let esc = |s: &str| crate::util::escape_for_terminal(s, false);
+    let counts: Vec<String> = d
+        .flags
+        .iter()
+        .map(|(k, n)| format!("{n} {}", k.as_str()))
+        .collect();
+    let _ = writeln!(
+        o,
+        "  {} {} direct, {} resolved{}{}",
+        style.heading("dependencies"),
+        d.direct.len(),
+        d.count,
+        if d.truncated { " (truncated)" } else { "" },
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", counts.join(", "))
+        }
+    );
+    let flagged = super::flagged_dependencies(d);
+    const SHOWN: usize = 8;
+    for (label, depth, flags) in flagged.iter().take(SHOWN) {
+        let worst = flags
+            .iter()
+            .map(|f| f.flag.severity())
+            .max()
+            .unwrap_or(Severity::Info);
+        let first = flags
+            .iter()
+            .max_by_key(|f| f.flag.severity())
+            .map(|f| format!("{}: {}", f.flag.as_str(), f.evidence))
+            .unwrap_or_default();
+        let names: Vec<&str> = flags.iter().map(|f| f.flag.as_str()).collect();
+        let mut line = format!(
+            "{}{}  [{}]  {}",
+            esc(label),
+            if *depth > 1 { " (transitive)" } else { "" },
+            names.join(", "),
+            esc(&first)
+        );
+        if line.chars().count() > 150 {
+            line = line.chars().take(149).collect::<String>() + "…";
+        }
+        let _ = writeln!(o, "    {} {line}", style.severity(worst, 8));
+    }
+    if flagged.len() > SHOWN {
+        let _ = writeln!(
+            o,
+            "    … {} more flagged (JSON or Markdown output lists them all)",
+            flagged.len() - SHOWN
+        );
+    }
+    for n in &d.notes {
+        let _ = writeln!(o, "    note: {}", esc(n));
+    }
+    if let Some(first) = d.errors.first() {
+        let more = if d.errors.len() > 1 {
+            format!(" (and {} more)", d.errors.len() - 1)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(o, "    unresolved: {}{more}", esc(first));
+    }
 }
 
 #[cfg(test)]

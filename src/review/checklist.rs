@@ -132,6 +132,15 @@ impl Checklist {
         self.steps.iter().find(|s| s.id == id)
     }
 
+    /// Every step's suggested outcome (steps only the reviewer can answer are left out), to
+    /// pre-fill a review or feed [`super::decision::suggest`].
+    pub fn suggestions(&self, report: &Report) -> std::collections::BTreeMap<String, Outcome> {
+        self.steps
+            .iter()
+            .filter_map(|s| s.suggest(report).map(|o| (s.id.clone(), o)))
+            .collect()
+    }
+
     fn validate(&self) -> Result<(), String> {
         if !valid_id(&self.id) {
             return Err(format!(

@@ -85,6 +85,7 @@ pub(crate) mod testing {
                 evidence: vec!["rule: test".into()],
                 signals: Vec::new(),
             },
+            dependencies: None,
             stats: Stats {
                 files: 0,
                 bytes: 0,

@@ -636,19 +636,19 @@ fn bins(
 
 /// Where a dependency comes from, when not from the registry.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Source {
+pub(crate) enum Source {
     Url { tls: bool },
     Git { tls: bool, commit: Option<String> },
     Local,
 }
 
 /// A git ref that names a commit (7 to 40 hex digits).
-pub(super) fn is_commit(r: &str) -> bool {
+pub(crate) fn is_commit(r: &str) -> bool {
     (7..=40).contains(&r.len()) && r.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Classify an npm dependency spec; `None` for registry versions, ranges, tags and aliases.
-pub(super) fn classify_spec(spec: &str) -> Option<Source> {
+pub(crate) fn classify_spec(spec: &str) -> Option<Source> {
     let s = spec.trim();
     let lower = s.to_ascii_lowercase();
     let committish = |s: &str| {
@@ -816,7 +816,7 @@ fn dependencies(
 
 /// Lines (1-based) of object keys at depth one and two (`["scripts", "postinstall"]`).
 /// Duplicate keys: the last wins, as in `JSON.parse`. The text is already known to be JSON.
-fn key_lines(text: &str) -> HashMap<Vec<String>, u32> {
+pub(crate) fn key_lines(text: &str) -> HashMap<Vec<String>, u32> {
     enum Frame {
         Obj { key: Option<String>, expect: bool },
         Arr,

@@ -1095,7 +1095,7 @@ pub(super) fn setup_py(path: &str, bytes: &[u8], out: &mut Vec<Finding>) {
 // PEP 508 direct references
 
 /// `name @ url` → (name, source); `None` for ordinary requirements.
-fn direct_reference(req: &str) -> Option<(String, Source)> {
+pub(crate) fn direct_reference(req: &str) -> Option<(String, Source)> {
     let (name, rest) = req.split_once('@')?;
     let name = name.trim();
     let name = name.split('[').next().unwrap_or(name).trim();
@@ -1112,7 +1112,7 @@ fn direct_reference(req: &str) -> Option<(String, Source)> {
 }
 
 /// Where a URL requirement comes from (`git+https://…@ref`, `https://…/x.tar.gz`, `file:`).
-fn url_source(url: &str) -> Option<Source> {
+pub(crate) fn url_source(url: &str) -> Option<Source> {
     let lower = url.to_ascii_lowercase();
     if ["git+", "hg+", "svn+", "bzr+"]
         .iter()
@@ -1319,7 +1319,7 @@ const KNOWN_BACKENDS: &[&str] = &[
 ];
 
 /// The 1-based line of `key` in `[table]` (or of the header when `key` is `None`).
-fn toml_line(text: &str, table: &str, key: Option<&str>) -> Option<u32> {
+pub(crate) fn toml_line(text: &str, table: &str, key: Option<&str>) -> Option<u32> {
     let header = format!("[{table}]");
     let mut in_table = table.is_empty();
     let mut header_line = None;
