@@ -198,7 +198,17 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), AllowlistError> {
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(|e| AllowlistError::io(&shown, e))?;
+    // The temporary file is private (0600): give the result the old file's mode, or the
+    // usual one for a file in a repository.
+    let perms = std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions())
+        .or_else(default_permissions);
     tmp.write_all(text.as_bytes())
+        .and_then(|_| match perms {
+            Some(p) => tmp.as_file().set_permissions(p),
+            None => Ok(()),
+        })
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| AllowlistError::io(&shown, e))?;
     tmp.persist(path)
@@ -207,6 +217,17 @@ pub fn write_atomic(path: &Path, text: &str) -> Result<(), AllowlistError> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> Option<std::fs::Permissions> {
+    None
 }
 
 /// The editable document, as read under the lock.
@@ -418,10 +439,18 @@ mod tests {
         // subtables of one entry stay with it
         let ac = text.find("[servers.apple.capabilities]").unwrap();
         assert!(a < ac && ac < m, "{text}");
-        std::fs::write("/tmp/allow-sample.toml", &text).unwrap();
+        let odd = "my server \"x\".v2";
+        update(&path, |ed| ed.put_entry(odd, &sample_entry())).unwrap();
         let data = load(&path).unwrap().data;
-        assert_eq!(data.servers.len(), 3);
+        assert_eq!(data.servers.len(), 4);
         assert_eq!(data.servers["zebra"], sample_entry());
+        assert_eq!(data.servers[odd], sample_entry());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o644);
+        }
     }
 
     #[test]
