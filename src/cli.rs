@@ -163,6 +163,14 @@ pub enum AllowlistCommand {
         #[command(flatten)]
         location: AllowlistLocation,
     },
+    /// git merge driver: merge entry by entry (set up with `git config merge.mcpvet.driver
+    /// "mcpvet allowlist merge %O %A %B"` and `mcp-allowlist.toml merge=mcpvet` in
+    /// .gitattributes). Writes the result to OURS; exit 1 on a conflict.
+    Merge {
+        base: PathBuf,
+        ours: PathBuf,
+        theirs: PathBuf,
+    },
     /// Add your signature to an entry (a second reviewer, or an owner).
     Sign {
         /// The entry (server name).

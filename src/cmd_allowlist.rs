@@ -231,6 +231,29 @@ pub fn allowlist_cmd(args: AllowlistArgs) -> Result<ExitCode> {
             out.flush()?;
             Ok(ExitCode::SUCCESS)
         }
+        AllowlistCommand::Merge { base, ours, theirs } => {
+            let read = |p: &Path| {
+                std::fs::read_to_string(p).with_context(|| format!("{}: cannot read", p.display()))
+            };
+            let (o, a, b) = (read(&base)?, read(&ours)?, read(&theirs)?);
+            match aio::merge3(&o, &a, &b, &ours) {
+                Ok((text, conflicts)) => {
+                    if let Err(e) = aio::write_atomic(&ours, &text) {
+                        return fail(e);
+                    }
+                    if conflicts.is_empty() {
+                        Ok(ExitCode::SUCCESS)
+                    } else {
+                        eprintln!(
+                            "mcpvet: both sides changed {}; kept ours, record the verdict again",
+                            esc(&conflicts.join(", "))
+                        );
+                        Ok(ExitCode::from(1))
+                    }
+                }
+                Err(e) => fail(e),
+            }
+        }
         AllowlistCommand::Sign {
             name,
             location,

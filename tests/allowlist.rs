@@ -614,3 +614,150 @@ fn a_saved_review_session_supplies_the_checklist() {
         "{text}"
     );
 }
+
+#[test]
+fn two_branches_adding_or_cosigning_entries_merge_with_the_merge_driver() {
+    if !have_ssh_keygen() {
+        return;
+    }
+    let reg = Registry::start();
+    for p in ["alpha-mcp", "beta-mcp", "mango-mcp"] {
+        npm_pkg(&reg, p, &["1.0.0"]);
+    }
+    let repo = Repo::new();
+    std::fs::remove_dir_all(repo.root.join(".git")).unwrap();
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&repo.root)
+            .args(args)
+            .env("GIT_CONFIG_GLOBAL", repo.tmp.path().join("no-gitconfig"))
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "base"]);
+    git(&["config", "user.email", "ci@example.com"]);
+    git(&["config", "user.name", "ci"]);
+    git(&["config", "commit.gpgsign", "false"]);
+    let alice = keygen(&repo.keys, "alice", "ed25519");
+    let bob = keygen(&repo.keys, "bob", "ed25519");
+    let carol = keygen(&repo.keys, "carol", "rsa");
+    for (p, k) in [("alice", &alice), ("bob", &bob), ("carol", &carol)] {
+        repo.add_signer(&signer_line(&format!("{p}@example.com"), "", k));
+    }
+    let record = |name: &str, key: &std::path::Path, who: &str| {
+        repo.verdict(&reg, &format!("npm:{name}-mcp@1.0.0"), name, "go", key, who)
+            .assert()
+            .success();
+    };
+    let commit = |msg: &str| {
+        git(&["add", "mcp-allowlist.toml", ".gitattributes"]);
+        git(&["commit", "-q", "-m", msg]);
+    };
+    // The merge driver, as a team sets it up once (README).
+    let bin = assert_cmd::cargo::cargo_bin("mcpvet");
+    git(&[
+        "config",
+        "merge.mcpvet.driver",
+        &format!("'{}' allowlist merge %O %A %B", bin.display()),
+    ]);
+    repo.write(".gitattributes", "mcp-allowlist.toml merge=mcpvet\n");
+    record("mango", &alice, "alice@example.com");
+    commit("mango");
+    // Two reviewers add servers that sort into the same place.
+    git(&["checkout", "-q", "-b", "a", "base"]);
+    record("alpha", &alice, "alice@example.com");
+    commit("alpha");
+    git(&["checkout", "-q", "-b", "b", "base"]);
+    record("beta", &bob, "bob@example.com");
+    commit("beta");
+    git(&["merge", "-q", "--no-edit", "a"]);
+    // Two teammates co-sign the same entry on their own branches.
+    git(&["checkout", "-q", "-b", "c", "b"]);
+    let sign = |key: &std::path::Path, who: &str| {
+        repo.mcpvet()
+            .args(["allowlist", "sign", "mango", "--principal", who, "--key"])
+            .arg(key)
+            .assert()
+            .success();
+    };
+    sign(&bob, "bob@example.com");
+    commit("bob signs mango");
+    git(&["checkout", "-q", "-b", "d", "b"]);
+    sign(&carol, "carol@example.com");
+    commit("carol signs mango");
+    git(&["merge", "-q", "--no-edit", "c"]);
+
+    let data = mcpvet::allowlist::io::load(&repo.allowlist()).unwrap().data;
+    let names: Vec<&String> = data.servers.keys().collect();
+    assert_eq!(names, ["alpha", "beta", "mango"]);
+    assert_eq!(
+        data.servers["mango"].signers(),
+        ["alice@example.com", "carol@example.com", "bob@example.com"]
+    );
+    repo.write(
+        ".mcp.json",
+        r#"{"mcpServers": {
+  "alpha": {"command": "npx", "args": ["-y", "alpha-mcp@1.0.0"]},
+  "beta": {"command": "npx", "args": ["-y", "beta-mcp@1.0.0"]},
+  "mango": {"command": "npx", "args": ["-y", "mango-mcp@1.0.0"]}
+}}"#,
+    );
+    repo.mcpvet()
+        .args(["verify", "--allowed-signers"])
+        .arg(repo.signers())
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("3 passed, 0 failed"));
+}
+
+#[test]
+fn merge_driver_keeps_ours_on_conflicting_changes() {
+    use mcpvet::allowlist::io::{merge3, Editor};
+    use mcpvet::allowlist::model::{Entry, Verdict};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mcp-allowlist.toml");
+    let entry = |verdict: Verdict, note: &str| -> Entry {
+        let mut e: Entry = toml::from_str(
+            "ecosystem = \"npm\"\npackage = \"w\"\nversion = \"1\"\ndigest = \"d\"\nsource = \"s\"\n\
+             provenance = \"p\"\nverdict = \"go\"\nchecklist = \"none\"\nrecorded = \"cli\"\n\
+             reviewers = []\ndate = \"2026-01-01T00:00:00Z\"\nrisk = {score = 1, band = \"low\"}\n",
+        )
+        .unwrap();
+        e.verdict = verdict;
+        e.notes = note.into();
+        e
+    };
+    let text = |entries: &[(&str, Entry)]| {
+        let mut ed = Editor::from_text("[allowlist]\nowners = []\n", &path).unwrap();
+        for (n, e) in entries {
+            ed.put_entry(n, e).unwrap();
+        }
+        ed.doc.to_string()
+    };
+    let base = text(&[("w", entry(Verdict::Go, ""))]);
+    let ours = text(&[("w", entry(Verdict::NoGo, "ours"))]);
+    let theirs = text(&[
+        ("w", entry(Verdict::Sandbox, "theirs")),
+        ("x", entry(Verdict::Go, "")),
+    ]);
+    let (merged, conflicts) = merge3(&base, &ours, &theirs, &path).unwrap();
+    assert_eq!(conflicts, ["w"]);
+    let data = mcpvet::allowlist::io::parse(&merged, "m").unwrap();
+    assert_eq!(data.servers["w"].verdict, Verdict::NoGo);
+    assert!(data.servers.contains_key("x"));
+    // Removed on their side, untouched on ours: removed.
+    let (merged, conflicts) = merge3(&base, &base, &text(&[]), &path).unwrap();
+    assert!(conflicts.is_empty());
+    assert!(mcpvet::allowlist::io::parse(&merged, "m")
+        .unwrap()
+        .servers
+        .is_empty());
+}

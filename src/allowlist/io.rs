@@ -247,21 +247,7 @@ pub fn update<T>(
     let shown = path.display().to_string();
     let _lock = lock(path, "allowlist")?;
     let text = read_text(path)?.unwrap_or_else(|| TEMPLATE.to_string());
-    let data = parse(&text, &shown)?;
-    let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
-        let (line, column) = e.span().map_or((0, 0), |s| line_col(&text, s.start));
-        AllowlistError::Malformed {
-            path: shown.clone(),
-            line,
-            column,
-            message: e.message().trim().to_string(),
-        }
-    })?;
-    let mut ed = Editor {
-        path: path.to_path_buf(),
-        doc,
-        data,
-    };
+    let mut ed = Editor::from_text(&text, path)?;
     let out = f(&mut ed)?;
     let mut new_text = ed.doc.to_string();
     if !new_text.ends_with('\n') {
@@ -311,6 +297,41 @@ fn clear_positions(t: &mut Table) {
 }
 
 impl Editor {
+    /// Parse `text` (strictly, and for editing); `path` names it in errors.
+    pub fn from_text(text: &str, path: &Path) -> Result<Editor, AllowlistError> {
+        let shown = path.display().to_string();
+        let data = parse(text, &shown)?;
+        let doc: DocumentMut = text.parse().map_err(|e: toml_edit::TomlError| {
+            let (line, column) = e.span().map_or((0, 0), |s| line_col(text, s.start));
+            AllowlistError::Malformed {
+                path: shown.clone(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        Ok(Editor {
+            path: path.to_path_buf(),
+            doc,
+            data,
+        })
+    }
+
+    /// Remove one entry.
+    pub fn remove_entry(&mut self, name: &str) -> Result<(), AllowlistError> {
+        self.servers_mut()?.remove(name);
+        self.data.servers.remove(name);
+        Ok(())
+    }
+
+    /// Replace the `[allowlist]` header with `other`'s.
+    pub fn set_header_from(&mut self, other: &Editor) {
+        if let Some(h) = other.doc.as_table().get("allowlist") {
+            self.doc.as_table_mut().insert("allowlist", h.clone());
+            self.data.allowlist = other.data.allowlist.clone();
+        }
+    }
+
     fn servers_mut(&mut self) -> Result<&mut Table, AllowlistError> {
         let root = self.doc.as_table_mut();
         if !root.contains_key("servers") {
@@ -403,6 +424,71 @@ impl Editor {
         }
         Ok(())
     }
+}
+
+/// Three-way merge of allowlist texts (git's merge driver: `mcpvet allowlist merge %O %A %B`).
+///
+/// Entry by entry: a side that left an entry as the base had it takes the other side's
+/// version (added, changed or removed); two sides that signed the same entry keep every
+/// signature (and every rescan); two different changes to one entry, or to the header, are a
+/// conflict and keep ours. Returns the merged text (layout and comments of ours kept) and the
+/// names in conflict.
+pub fn merge3(
+    base: &str,
+    ours: &str,
+    theirs: &str,
+    path: &Path,
+) -> Result<(String, Vec<String>), AllowlistError> {
+    let o = Editor::from_text(base, path)?;
+    let mut a = Editor::from_text(ours, path)?;
+    let b = Editor::from_text(theirs, path)?;
+    let mut conflicts = Vec::new();
+    let (ha, hb, ho) = (&a.data.allowlist, &b.data.allowlist, &o.data.allowlist);
+    if ha != hb && hb != ho {
+        if ha == ho {
+            a.set_header_from(&b);
+        } else {
+            conflicts.push("[allowlist] header".to_string());
+        }
+    }
+    let mut names: Vec<String> = o.data.servers.keys().cloned().collect();
+    names.extend(a.data.servers.keys().cloned());
+    names.extend(b.data.servers.keys().cloned());
+    names.sort();
+    names.dedup();
+    for name in names {
+        let eo = o.data.servers.get(&name).cloned();
+        let ea = a.data.servers.get(&name).cloned();
+        let eb = b.data.servers.get(&name).cloned();
+        if ea == eb || eb == eo {
+            continue;
+        }
+        if ea == eo {
+            match &eb {
+                Some(e) => a.put_entry(&name, e)?,
+                None => a.remove_entry(&name)?,
+            }
+            continue;
+        }
+        match (&ea, &eb) {
+            (Some(x), Some(y)) if x.canonical(&name) == y.canonical(&name) => {
+                for sig in y.signatures.iter().filter(|s| !x.signatures.contains(s)) {
+                    a.push_signature(&name, sig)?;
+                }
+                for scan in y.scans.iter().filter(|s| !x.scans.contains(s)) {
+                    a.push_scan(&name, scan)?;
+                }
+            }
+            _ => conflicts.push(name),
+        }
+    }
+    let mut text = a.doc.to_string();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    parse(&text, &path.display().to_string())
+        .map_err(|e| AllowlistError::Internal(e.to_string()))?;
+    Ok((text, conflicts))
 }
 
 #[cfg(test)]
