@@ -15,6 +15,8 @@ use mcpvet::report::{self, Report};
 use mcpvet::settings::{parse_size, Settings};
 use mcpvet::util::escape_for_terminal;
 
+mod cmd_allowlist;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -30,6 +32,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Scan(args) => scan(args),
         Command::Configs(args) => configs(args),
+        Command::Verdict(args) => {
+            let opts = fetch_options(&args.fetch)?;
+            cmd_allowlist::verdict(args, opts)
+        }
+        Command::Allowlist(args) => cmd_allowlist::allowlist_cmd(args),
+        Command::Verify(args) => {
+            let opts = match args.online {
+                true => Some(fetch_options(&args.fetch)?),
+                false => None,
+            };
+            cmd_allowlist::verify_cmd(args, opts)
+        }
+        Command::Rescan(args) => {
+            let opts = fetch_options(&args.fetch)?;
+            cmd_allowlist::rescan_cmd(args, opts)
+        }
+        Command::Log(args) => cmd_allowlist::log_cmd(args),
     }
 }
 

@@ -20,6 +20,11 @@
 //!
 //! [provenance]
 //! internal_scopes = ["@acme"]
+//!
+//! [signing]                      # verdict signatures (else git's user.signingKey etc.)
+//! key = "~/.ssh/id_ed25519"
+//! principal = "alice@example.com"
+//! allowed_signers = "~/.config/git/allowed_signers"
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -37,6 +42,17 @@ pub struct Settings {
     pub limits: LimitSettings,
     #[serde(default)]
     pub provenance: ProvenanceSettings,
+    #[serde(default)]
+    pub signing: SigningSettings,
+}
+
+/// Verdict signing: the key, the principal it signs as, the allowed_signers file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSettings {
+    pub key: Option<String>,
+    pub principal: Option<String>,
+    pub allowed_signers: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]

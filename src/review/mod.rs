@@ -86,6 +86,7 @@ pub(crate) mod testing {
                 evidence: vec!["rule: test".into()],
                 signals: Vec::new(),
             },
+            dependencies: None,
             stats: Stats {
                 files: 0,
                 bytes: 0,
