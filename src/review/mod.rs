@@ -77,7 +77,6 @@ pub(crate) mod testing {
             },
             files: Vec::new(),
             findings: Vec::new(),
-            dependencies: None,
             capabilities: Capabilities::default(),
             tools: Vec::new(),
             risk: crate::risk::Risk::default(),
