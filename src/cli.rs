@@ -32,6 +32,210 @@ pub enum Command {
     /// Review packages in the terminal workstation (no SPEC: the MCP client configs found on
     /// this machine, or the demo package when there are none).
     Review(ReviewArgs),
+    /// Scan a package and record a signed verdict for it in the allowlist.
+    Verdict(VerdictArgs),
+    /// Show, export, co-sign and inspect the allowlist.
+    Allowlist(AllowlistArgs),
+    /// CI gate: every configured MCP server must match a signed allowlist entry that allows it.
+    Verify(VerifyArgs),
+    /// The audit log beside the allowlist.
+    Log(LogArgs),
+    /// Fetch and score every allowlisted entry again; record and report what changed (never
+    /// changes a verdict).
+    Rescan(RescanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RescanArgs {
+    /// Entries to rescan [default: all].
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+
+    #[command(flatten)]
+    pub location: AllowlistLocation,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+/// Where the allowlist is.
+#[derive(Debug, Args, Clone)]
+pub struct AllowlistLocation {
+    /// The allowlist [default: mcp-allowlist.toml at the git root].
+    #[arg(long, value_name = "FILE")]
+    pub allowlist: Option<PathBuf>,
+}
+
+/// The reviewer's signing key.
+#[derive(Debug, Args, Clone)]
+pub struct SigningArgs {
+    /// Signing key: a private key file, a public key whose private half is in ssh-agent, or
+    /// `key::ssh-…` [default: signing.key in the settings file, else git's user.signingKey].
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    /// The principal to sign as [default: the key's line in allowed_signers, else git's
+    /// user.email].
+    #[arg(long, value_name = "PRINCIPAL")]
+    pub principal: Option<String>,
+
+    /// OpenSSH allowed_signers file [default: signing.allowed_signers, else git's
+    /// gpg.ssh.allowedSignersFile].
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerdictChoiceArg {
+    Go,
+    NoGo,
+    Sandbox,
+}
+
+#[derive(Debug, Args)]
+pub struct VerdictArgs {
+    /// The package to record (any spec `scan` takes).
+    #[arg(value_name = "SPEC")]
+    pub spec: String,
+
+    /// The server name the entry is kept under (as MCP client configs name it).
+    #[arg(long, value_name = "SERVER")]
+    pub name: String,
+
+    #[arg(long, value_enum)]
+    pub verdict: VerdictChoiceArg,
+
+    /// A note for the entry.
+    #[arg(long, value_name = "TEXT")]
+    pub note: Option<String>,
+
+    /// Why this verdict differs from the checklist's suggestion (with a saved review).
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
+
+    /// An owner's reason to allow a critical risk band.
+    #[arg(long, value_name = "TEXT")]
+    pub override_reason: Option<String>,
+
+    /// The minimum credential scope you confirmed (free text).
+    #[arg(long, value_name = "TEXT")]
+    pub scope: Option<String>,
+
+    /// Saved review sessions [default: <state dir>/mcpvet/reviews].
+    #[arg(long, value_name = "DIR")]
+    pub sessions: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub location: AllowlistLocation,
+
+    #[command(flatten)]
+    pub signing: SigningArgs,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AllowlistArgs {
+    #[command(subcommand)]
+    pub command: AllowlistCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AllowlistCommand {
+    /// List the entries, with the state of their signatures.
+    Show {
+        #[command(flatten)]
+        location: AllowlistLocation,
+        /// allowed_signers to check signatures against [default: as for signing].
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+    },
+    /// Print the allowlist for humans.
+    Export {
+        #[command(flatten)]
+        location: AllowlistLocation,
+        /// A Markdown table (MCP, package, version, provenance, verdict, risk, hosts,
+        /// reviewed, reviewers).
+        #[arg(long, required = true)]
+        markdown: bool,
+    },
+    /// Print the exact bytes an entry's signatures cover (for `ssh-keygen -Y verify`).
+    Canonical {
+        /// The entry (server name).
+        name: String,
+        #[command(flatten)]
+        location: AllowlistLocation,
+    },
+    /// git merge driver: merge entry by entry (set up with `git config merge.mcpvet.driver
+    /// "mcpvet allowlist merge %O %A %B"` and `mcp-allowlist.toml merge=mcpvet` in
+    /// .gitattributes). Writes the result to OURS; exit 1 on a conflict.
+    Merge {
+        base: PathBuf,
+        ours: PathBuf,
+        theirs: PathBuf,
+    },
+    /// Add your signature to an entry (a second reviewer, or an owner).
+    Sign {
+        /// The entry (server name).
+        name: String,
+        #[command(flatten)]
+        location: AllowlistLocation,
+        #[command(flatten)]
+        signing: SigningArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// MCP client configs to check [default: the project-level configs at the repository
+    /// root: .mcp.json, .cursor/mcp.json, .vscode/mcp.json, .gemini/settings.json,
+    /// .codex/config.toml].
+    #[arg(value_name = "CONFIG")]
+    pub configs: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub location: AllowlistLocation,
+
+    /// OpenSSH allowed_signers file [default: signing.allowed_signers, else git's
+    /// gpg.ssh.allowedSignersFile].
+    #[arg(long, value_name = "FILE")]
+    pub allowed_signers: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: VerifyFormat,
+
+    /// Also ask the registry: the pinned version must still have the allowlisted digest, and
+    /// its tools must hash as reviewed.
+    #[arg(long)]
+    pub online: bool,
+
+    #[command(flatten)]
+    pub fetch: FetchArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    #[command(subcommand)]
+    pub command: LogCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LogCommand {
+    /// Check the hash chain of `.mcpvet/audit.jsonl`; name the first record edited, deleted,
+    /// inserted or reordered.
+    Verify {
+        #[command(flatten)]
+        location: AllowlistLocation,
+    },
 }
 
 #[derive(Debug, Args, Default)]

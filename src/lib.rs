@@ -3,6 +3,7 @@
 //! The library does all the work; `src/main.rs` is a thin CLI over it. Modules depend
 //! downward only (DESIGN §6): `spec` → `fetch` → `archive` → `analyze` → `report` → `scan`.
 
+pub mod allowlist;
 pub mod analyze;
 pub mod archive;
 pub mod cli;

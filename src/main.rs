@@ -17,6 +17,8 @@ use mcpvet::report::{self, Report};
 use mcpvet::settings::{parse_size, Settings};
 use mcpvet::util::escape_for_terminal;
 
+mod cmd_allowlist;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -32,6 +34,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Some(Command::Scan(args)) => scan(args),
         Some(Command::Configs(args)) => configs(args),
+        Some(Command::Verdict(args)) => {
+            let opts = fetch_options(&args.fetch)?;
+            cmd_allowlist::verdict(args, opts)
+        }
+        Some(Command::Allowlist(args)) => cmd_allowlist::allowlist_cmd(args),
+        Some(Command::Verify(args)) => {
+            let opts = match args.online {
+                true => Some(fetch_options(&args.fetch)?),
+                false => None,
+            };
+            cmd_allowlist::verify_cmd(args, opts)
+        }
+        Some(Command::Rescan(args)) => {
+            let opts = fetch_options(&args.fetch)?;
+            cmd_allowlist::rescan_cmd(args, opts)
+        }
+        Some(Command::Log(args)) => cmd_allowlist::log_cmd(args),
         Some(Command::Review(args)) => review(args),
         // No command: the workstation, with flags and environment as `review` reads them.
         None => match Cli::parse_from(["mcpvet", "review"]).command {

@@ -21,6 +21,10 @@
 //! [provenance]
 //! internal_scopes = ["@acme"]
 //!
+//! [signing]                      # verdict signatures (else git's user.signingKey etc.)
+//! key = "~/.ssh/id_ed25519"
+//! principal = "alice@example.com"
+//! allowed_signers = "~/.config/git/allowed_signers"
 //! [tui]
 //! keymap = "vim"          # or "default"; <config dir>/mcpvet/keymap.toml is layered on top
 //! theme = "light"         # dark, light, high-contrast, or <config dir>/mcpvet/themes/NAME.toml
@@ -44,6 +48,16 @@ pub struct Settings {
     pub provenance: ProvenanceSettings,
     #[serde(default)]
     pub tui: TuiSettings,
+    pub signing: SigningSettings,
+}
+
+/// Verdict signing: the key, the principal it signs as, the allowed_signers file.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningSettings {
+    pub key: Option<String>,
+    pub principal: Option<String>,
+    pub allowed_signers: Option<PathBuf>,
 }
 
 /// `[tui]`: the review workstation's keymap, theme and default checklist.

@@ -41,7 +41,8 @@ fn npm_root(reg: &Registry) {
     "gamma": "github:o/gamma",
     "delta": "latest",
     "lodahs": "^1.0.0",
-    "vuln": "~1.0.0"
+    "vuln": "~1.0.0",
+    "expres": "^1.0.0"
   },
   "devDependencies": {"devonly": "^1.0.0"}
 }"#;
@@ -112,6 +113,14 @@ fn npm_root(reg: &Registry) {
         );
     }
     packument(reg, "lodahs", "1.0.0", j!({"1.0.0": {}}), j!({}));
+    // A look-alike that has been on the registry for years is a settled package, not a squat.
+    packument(
+        reg,
+        "expres",
+        "1.0.0",
+        j!({"1.0.0": {}}),
+        j!({"time": {"created": "2012-03-01T00:00:00Z"}}),
+    );
     packument(
         reg,
         "vuln",
@@ -205,7 +214,7 @@ fn npm_tree_flags_bounds_cache_and_offline() {
         .collect();
     assert_eq!(
         names.len(),
-        5,
+        6,
         "devDependencies are not installed: {names:?}"
     );
     assert!(!names.contains(&"devonly"));
@@ -252,6 +261,7 @@ fn npm_tree_flags_bounds_cache_and_offline() {
     );
 
     assert_eq!(flags(direct(&r, "lodahs")), ["typosquat"]);
+    assert!(flags(direct(&r, "expres")).is_empty());
     let vuln = direct(&r, "vuln");
     assert_eq!(vuln["resolved"], "1.0.3");
     assert_eq!(flags(vuln), ["install-script", "vulnerable"]);
@@ -277,7 +287,10 @@ fn npm_tree_flags_bounds_cache_and_offline() {
         .unwrap()
         .contains("depth bound 4 reached"));
     assert!(d["notes"][1].as_str().unwrap().contains("--osv-dir"));
-    assert_eq!(d["count"], 8, "alpha beta delta c1 c2 c3 lodahs vuln");
+    assert_eq!(
+        d["count"], 9,
+        "alpha beta delta c1 c2 c3 lodahs expres vuln"
+    );
     assert_eq!(d["flags"]["install-script"], 2);
     assert_eq!(d["errors"].as_array().unwrap().len(), 0, "{}", d["errors"]);
 
@@ -317,7 +330,7 @@ fn npm_tree_flags_bounds_cache_and_offline() {
         &["--deps-depth", "4", "--osv-dir", osv_arg],
     );
     assert_eq!(reg.total_hits(), before, "warm run used the network");
-    assert_eq!(again["dependencies"]["count"], 8);
+    assert_eq!(again["dependencies"]["count"], 9);
     // Offline with the same cache resolves the same tree.
     let off = run(
         cache.path(),
@@ -325,7 +338,7 @@ fn npm_tree_flags_bounds_cache_and_offline() {
         "npm:mcp-root@1.0.0",
         &["--offline", "--deps-depth", "4"],
     );
-    assert_eq!(off["dependencies"]["count"], 8);
+    assert_eq!(off["dependencies"]["count"], 9);
     assert_eq!(reg.total_hits(), before);
 
     // --no-deps: no section at all.
@@ -363,7 +376,7 @@ fn offline_says_what_could_not_be_resolved() {
         ])
         .ok_stdout();
     let text = String::from_utf8(text).unwrap();
-    assert!(text.contains("dependencies 5 direct, 0 resolved"), "{text}");
+    assert!(text.contains("dependencies 6 direct, 0 resolved"), "{text}");
     assert!(text.contains("unresolved:"), "{text}");
 }
 

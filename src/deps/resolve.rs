@@ -477,6 +477,9 @@ fn date(t: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Days on the registry after which a look-alike dependency name is not flagged.
+const SETTLED_DAYS: i64 = 730;
+
 impl Ctx<'_> {
     /// Flags every ecosystem shares: young, typosquat, vulnerable (OSV), single maintainer.
     fn common_flags(
@@ -524,8 +527,13 @@ impl Ctx<'_> {
                 ));
             }
         }
-        if let Some(hit) =
-            crate::provenance::typosquat::check(self.eco.as_str(), &want.name, self.rules)
+        // A look-alike name that has been on the registry for years is an old, settled package
+        // (`isnumber`, `tldjs`); registries take squats down quickly, so only young or undated
+        // names are flagged.
+        let settled = created.is_some_and(|c| self.now - c >= SETTLED_DAYS * DAY);
+        if let Some(hit) = (!settled)
+            .then(|| crate::provenance::typosquat::check(self.eco.as_str(), &want.name, self.rules))
+            .flatten()
         {
             out.push(Flag::new(
                 FlagKind::Typosquat,

@@ -79,13 +79,13 @@ pub(crate) mod testing {
             findings: Vec::new(),
             capabilities: Capabilities::default(),
             tools: Vec::new(),
-            dependencies: None,
             risk: crate::risk::Risk::default(),
             provenance: crate::provenance::Provenance {
                 class: class.into(),
                 evidence: vec!["rule: test".into()],
                 signals: Vec::new(),
             },
+            dependencies: None,
             stats: Stats {
                 files: 0,
                 bytes: 0,
