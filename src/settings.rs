@@ -48,6 +48,7 @@ pub struct Settings {
     pub provenance: ProvenanceSettings,
     #[serde(default)]
     pub tui: TuiSettings,
+    #[serde(default)]
     pub signing: SigningSettings,
 }
 
