@@ -23,6 +23,7 @@ fn options() -> mcpvet::tui::Options {
         theme: "dark".into(),
         config_dir: None,
         locations: mcpvet::config::Locations::from_env(),
+        record: None,
     }
 }
 

@@ -260,6 +260,11 @@ pub struct ReviewArgs {
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
 
+    /// Where `R` on the Verdict screen records verdicts [default: mcp-allowlist.toml at the
+    /// git root]; the key comes from [signing] in the settings file or git's user.signingKey.
+    #[arg(long, value_name = "FILE")]
+    pub allowlist: Option<PathBuf>,
+
     #[command(flatten)]
     pub fetch: FetchArgs,
 }

@@ -103,6 +103,26 @@ fn review(args: ReviewArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| "dark".into()),
         config_dir: dirs::config_dir().map(|d| d.join("mcpvet")),
         locations: Locations::from_env(),
+        record: None,
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
+    let allowlist = mcpvet::allowlist::io::locate(args.allowlist.as_deref(), &cwd);
+    let signing = settings.signing;
+    let opts = mcpvet::tui::Options {
+        record: Some(mcpvet::tui::app::RecordTarget {
+            key: mcpvet::allowlist::KeyConfig {
+                key: signing.key,
+                principal: signing.principal,
+                allowed_signers: signing.allowed_signers,
+                git_dir: allowlist
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(|p| p.to_path_buf())
+                    .or(Some(std::path::PathBuf::from("."))),
+            },
+            allowlist,
+        }),
+        ..opts
     };
     mcpvet::tui::run(opts)?;
     Ok(ExitCode::SUCCESS)

@@ -281,6 +281,7 @@ fn options_with_home(home: &std::path::Path, specs: Vec<String>) -> mcpvet::tui:
             project: Some(home.join("project")),
             appdata: None,
         },
+        record: None,
     }
 }
 
@@ -466,4 +467,51 @@ fn no_color_draws_without_colours_but_marks_the_selection() {
             );
         }
     }
+}
+
+#[test]
+fn r_records_the_verdict_signed_in_the_allowlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("id_ed25519");
+    let ok = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "alice", "-f"])
+        .arg(&key)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        println!("SKIPPED: ssh-keygen is not available");
+        return;
+    }
+    let public = std::fs::read_to_string(dir.path().join("id_ed25519.pub")).unwrap();
+    let signers = dir.path().join("allowed_signers");
+    std::fs::write(&signers, format!("alice@example.com {public}")).unwrap();
+    let target = mcpvet::tui::app::RecordTarget {
+        allowlist: dir.path().join("mcp-allowlist.toml"),
+        key: mcpvet::allowlist::KeyConfig {
+            key: Some(key.display().to_string()),
+            principal: Some("alice@example.com".into()),
+            allowed_signers: Some(signers),
+            git_dir: Some(dir.path().to_path_buf()),
+        },
+    };
+    let mut state = demo_state("default", unsaved());
+    // No verdict yet: R says so and records nothing.
+    assert!(keys(&mut state, "7 R").is_empty());
+    // NO-GO is what the matrix suggests for a critical band: no reason needed.
+    keys(&mut state, "6 p p p p p p p p 7 n");
+    let fx = keys(&mut state, "R");
+    assert_eq!(fx, vec![Effect::Save(0), Effect::Record(0)]);
+    let result = mcpvet::tui::app::record_verdict(&state, 0, &target);
+    let msg = result.clone().unwrap();
+    assert!(msg.contains("recorded no-go"), "{msg}");
+    update(&mut state, Msg::Recorded(0, result));
+    let text = render(&mut state, 160, 48);
+    assert!(text.contains("recorded no-go"), "{text}");
+    let list = std::fs::read_to_string(dir.path().join("mcp-allowlist.toml")).unwrap();
+    assert!(
+        list.contains("mcpvet-demo-weather") && list.contains("no-go"),
+        "{list}"
+    );
+    assert!(list.contains("SSH SIGNATURE"), "{list}");
 }

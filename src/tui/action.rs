@@ -39,6 +39,7 @@ pub enum Action {
     EditReason,
     EditOverride,
     ClearVerdict,
+    RecordVerdict,
     // The Code screen's own actions (forwarded to it).
     NextFinding,
     PrevFinding,
@@ -93,6 +94,7 @@ pub const ACTIONS: &[(&str, Action)] = &[
     ("edit-reason", Action::EditReason),
     ("edit-override", Action::EditOverride),
     ("clear-verdict", Action::ClearVerdict),
+    ("record-verdict", Action::RecordVerdict),
     ("next-finding", Action::NextFinding),
     ("prev-finding", Action::PrevFinding),
     ("next-file", Action::NextFile),

@@ -52,6 +52,47 @@ pub struct Options {
     pub config_dir: Option<PathBuf>,
     /// Where to look for MCP client configs when no spec is given.
     pub locations: Locations,
+    /// Where verdicts are recorded (`R` on the Verdict screen) and the signing key.
+    pub record: Option<RecordTarget>,
+}
+
+/// The allowlist and the reviewer's key.
+#[derive(Debug, Clone)]
+pub struct RecordTarget {
+    pub allowlist: PathBuf,
+    pub key: crate::allowlist::KeyConfig,
+}
+
+/// Sign and write queue item `i`'s verdict into the allowlist. ssh-keygen may ask for a
+/// passphrase on the terminal, so the caller leaves the full-screen mode around this.
+pub fn record_verdict(state: &State, i: usize, target: &RecordTarget) -> Result<String, String> {
+    let item = state.queue.get(i).ok_or("no such review")?;
+    let r = item
+        .review
+        .as_deref()
+        .ok_or("the analysis has not finished")?;
+    // Entries are kept under the server's name in MCP configs, else the package name.
+    let name = match &item.source {
+        Source::Server(s) => s.name.clone(),
+        _ => r.report.package.name.clone(),
+    };
+    let req = crate::allowlist::request_from_session(
+        &target.allowlist,
+        &name,
+        &r.report,
+        &r.session,
+        crate::allowlist::Recorded::Tui,
+        &target.key,
+    )
+    .map_err(|e| e.to_string())?;
+    let entry = crate::allowlist::record(&req).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "recorded {} for {:?} in {}, signed by {}",
+        entry.verdict.as_str(),
+        name,
+        target.allowlist.display(),
+        entry.reviewers.join(", ")
+    ))
 }
 
 /// Restores the terminal when dropped (normal exit, error, or unwinding panic).
@@ -364,6 +405,24 @@ async fn run_loop(
                     let mut out = std::io::stdout();
                     let _ = write!(out, "\x1b]52;c;{b64}\x07");
                     let _ = out.flush();
+                }
+                Effect::Record(i) => {
+                    let result = match &opts.record {
+                        None => Err("no allowlist location (run mcpvet inside a repository or pass --allowlist)".into()),
+                        Some(target) => {
+                            // Let the pending autosave land, then leave full-screen mode:
+                            // ssh-keygen may ask for the key's passphrase.
+                            restore_terminal();
+                            println!("mcpvet: recording the verdict in {} …", target.allowlist.display());
+                            let r = record_verdict(state, i, target);
+                            terminal::enable_raw_mode()?;
+                            execute!(std::io::stdout(), terminal::EnterAlternateScreen, crossterm::cursor::Hide)?;
+                            term.clear()?;
+                            r
+                        }
+                    };
+                    let _ = update(state, Msg::Recorded(i, result));
+                    term.draw(|f| super::views::draw(f, state, theme))?;
                 }
                 Effect::Quit => quit = true,
             }

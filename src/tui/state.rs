@@ -208,6 +208,8 @@ pub struct Review {
     pub read_only: Option<String>,
     /// Why changes are not saved (no state dir, or the store failed); still editable.
     pub unsaved: Option<String>,
+    /// What was recorded in the allowlist this run.
+    pub recorded: Option<String>,
     /// Per step: its evidence and suggested outcome (computed once).
     pub evidence: Vec<Vec<Evidence>>,
     pub suggested: Vec<Option<(Outcome, String)>>,
@@ -278,6 +280,7 @@ impl Review {
             lock,
             read_only,
             unsaved,
+            recorded: None,
             evidence,
             suggested,
             deps,
@@ -375,6 +378,8 @@ pub enum Effect {
     Save(usize),
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Record queue item `i`'s verdict, signed, in the allowlist.
+    Record(usize),
     Quit,
 }
 
@@ -393,6 +398,8 @@ pub enum Msg {
     Scanned(usize, Result<Box<Scanned>, String>),
     /// A message for the status line from a worker (an autosave that failed).
     Status(String, bool),
+    /// The allowlist recording of queue item `i`: what was recorded, or why not.
+    Recorded(usize, Result<String, String>),
     Resize,
 }
 
@@ -559,6 +566,18 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         state.error(e);
                     }
                 }
+            }
+            vec![]
+        }
+        Msg::Recorded(i, result) => {
+            if let Some(r) = state.queue.get_mut(i).and_then(|q| q.review.as_deref_mut()) {
+                if let Ok(m) = &result {
+                    r.recorded = Some(m.clone());
+                }
+            }
+            match result {
+                Ok(m) => state.info(m),
+                Err(e) => state.error(format!("not recorded: {e}")),
             }
             vec![]
         }
@@ -1103,6 +1122,7 @@ fn verdict_action(state: &mut State, a: Action, page: isize) -> Vec<Effect> {
             | Action::EditReason
             | Action::EditOverride
             | Action::ClearVerdict
+            | Action::RecordVerdict
     );
     if edits {
         if let Some(why) = &r.read_only {
@@ -1165,6 +1185,14 @@ fn verdict_action(state: &mut State, a: Action, page: isize) -> Vec<Effect> {
                 }
             });
             vec![]
+        }
+        Action::RecordVerdict => {
+            if r.session.verdict.is_none() {
+                state.info("choose a verdict first (g, s or n)");
+                return vec![];
+            }
+            r.store_ui(Screen::Verdict);
+            vec![Effect::Save(i), Effect::Record(i)]
         }
         Action::ClearVerdict => {
             r.session.verdict = None;

@@ -87,10 +87,16 @@ pub fn draw(frame: &mut Frame, area: Rect, r: &Review, theme: &Theme) {
                     Span::raw(esc(o)),
                 ]));
             }
-            lines.push(Line::styled(
-                "  Kept in the review session; the signed allowlist entry comes with `mcpvet allow`.",
-                theme.style("muted"),
-            ));
+            match &r.recorded {
+                Some(m) => lines.push(Line::styled(
+                    format!("  {}", esc(m)),
+                    theme.style("signal.ok"),
+                )),
+                None => lines.push(Line::styled(
+                    "  Kept in the review session; R records it, signed, in the allowlist.",
+                    theme.style("muted"),
+                )),
+            }
         }
         None => lines.push(Line::styled("  none yet", theme.style("muted"))),
     }
@@ -107,7 +113,9 @@ pub fn draw(frame: &mut Frame, area: Rect, r: &Review, theme: &Theme) {
         Span::styled("o", theme.style("key")),
         Span::raw(" override   "),
         Span::styled("x", theme.style("key")),
-        Span::raw(" clear"),
+        Span::raw(" clear   "),
+        Span::styled("R", theme.style("key")),
+        Span::raw(" record"),
     ]));
     if let Some(why) = &r.read_only {
         lines.push(Line::styled(
