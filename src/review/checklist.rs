@@ -848,6 +848,25 @@ mod tests {
     }
 
     #[test]
+    fn flagged_dependencies_are_the_dependencies_step_evidence() {
+        let dep = |rule: &str, sev| finding(rule, Category::Dependency, sev, 7);
+        let s = step("thorough", "dependencies");
+        let r = with_findings(
+            report("mcp-org"),
+            vec![dep("dependency.vulnerable", Severity::High)],
+        );
+        assert_eq!(s.evidence(&r).len(), 1);
+        assert_eq!(s.suggest(&r), Some(Outcome::Fail));
+        // A floating range alone is worth a look, not a fail; a clean tree is never a pass.
+        let r = with_findings(
+            report("mcp-org"),
+            vec![dep("dependency.floating", Severity::Low)],
+        );
+        assert_ne!(s.suggest(&r), Some(Outcome::Fail));
+        assert_ne!(s.suggest(&report("mcp-org")), Some(Outcome::Pass));
+    }
+
+    #[test]
     fn evidence_is_escaped_for_the_terminal() {
         let mut f = finding("js.env.read", Category::EnvRead, Severity::Low, 1);
         f.message = "reads \u{1b}[31mRED\u{1b}[0m\nnext".into();
