@@ -261,9 +261,18 @@ pub struct ReviewArgs {
     pub theme: Option<String>,
 
     /// Where `R` on the Verdict screen records verdicts [default: mcp-allowlist.toml at the
-    /// git root]; the key comes from [signing] in the settings file or git's user.signingKey.
+    /// git root]; the key comes from --key, [signing] in the settings file or git's user.signingKey.
     #[arg(long, value_name = "FILE")]
     pub allowlist: Option<PathBuf>,
+
+    /// SSH private key (or `key::` public key in an agent) that signs recorded verdicts.
+    #[arg(long, value_name = "KEY")]
+    pub key: Option<String>,
+
+    /// Principal the signature is made as [default: the allowed_signers line of the key,
+    /// else git's user.email].
+    #[arg(long, value_name = "NAME")]
+    pub principal: Option<String>,
 
     #[command(flatten)]
     pub fetch: FetchArgs,

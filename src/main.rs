@@ -111,8 +111,8 @@ fn review(args: ReviewArgs) -> Result<ExitCode> {
     let opts = mcpvet::tui::Options {
         record: Some(mcpvet::tui::app::RecordTarget {
             key: mcpvet::allowlist::KeyConfig {
-                key: signing.key,
-                principal: signing.principal,
+                key: args.key.or(signing.key),
+                principal: args.principal.or(signing.principal),
                 allowed_signers: signing.allowed_signers,
                 git_dir: allowlist
                     .parent()

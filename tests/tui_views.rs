@@ -115,9 +115,19 @@ fn marking_steps_and_recording_a_verdict_by_keys() {
     let mut state = demo_state("default", unsaved());
     // Pass step 1, fail step 2 (the cursor moves on after each mark), then note step 3.
     let fx = keys(&mut state, "6 p f");
-    assert_eq!(fx, vec![Effect::Save(0), Effect::Save(0)]);
     let r = state.review().unwrap();
     let ids: Vec<String> = r.checklist.steps.iter().map(|s| s.id.clone()).collect();
+    use mcpvet::review::Outcome;
+    use mcpvet::tui::state::AuditEvent;
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Save(0),
+            Effect::Audit(0, AuditEvent::Step(ids[0].clone(), Some(Outcome::Pass))),
+            Effect::Save(0),
+            Effect::Audit(0, AuditEvent::Step(ids[1].clone(), Some(Outcome::Fail))),
+        ]
+    );
     let outcomes = r.session.outcomes();
     assert_eq!(outcomes.len(), 2);
     assert_eq!(
@@ -514,4 +524,48 @@ fn r_records_the_verdict_signed_in_the_allowlist() {
         "{list}"
     );
     assert!(list.contains("SSH SIGNATURE"), "{list}");
+
+    // With the allowlist there, review events go to its audit log, chained after the verdict.
+    let step =
+        mcpvet::tui::state::AuditEvent::Step("code".into(), Some(mcpvet::review::Outcome::Fail));
+    mcpvet::tui::app::audit(&state, 0, &step, Some(&target)).unwrap();
+    mcpvet::tui::app::audit(
+        &state,
+        0,
+        &mcpvet::tui::state::AuditEvent::Opened,
+        Some(&target),
+    )
+    .unwrap();
+    let log = std::fs::read_to_string(dir.path().join(".mcpvet/audit.jsonl")).unwrap();
+    let events: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
+        .collect();
+    assert_eq!(events.len(), 4, "{log}");
+    assert!(events[2].contains("step"), "{events:?}");
+    assert!(events[3].contains("review"), "{events:?}");
+    assert!(log.contains("alice@example.com"), "{log}");
+}
+
+#[test]
+fn review_events_leave_no_audit_log_where_there_is_no_allowlist() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = mcpvet::tui::app::RecordTarget {
+        allowlist: dir.path().join("mcp-allowlist.toml"),
+        key: mcpvet::allowlist::KeyConfig {
+            key: None,
+            principal: Some("alice@example.com".into()),
+            allowed_signers: None,
+            git_dir: Some(dir.path().to_path_buf()),
+        },
+    };
+    let state = demo_state("default", unsaved());
+    mcpvet::tui::app::audit(
+        &state,
+        0,
+        &mcpvet::tui::state::AuditEvent::Opened,
+        Some(&target),
+    )
+    .unwrap();
+    assert!(!dir.path().join(".mcpvet").exists());
 }

@@ -88,14 +88,24 @@ impl KeyConfig {
         })
     }
 
+    /// Who an audit record names without loading the key: the configured principal, else
+    /// git's `user.email`, else the login name.
+    pub fn actor(&self) -> String {
+        self.principal
+            .clone()
+            .or_else(|| git_config(self.git_dir.as_deref(), "user.email"))
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
     /// Resolve the key and the principal it signs as.
     pub fn signer(&self) -> Result<Signer, AllowlistError> {
         let key = match &self.key {
             Some(k) => k.clone(),
             None => git_config(self.git_dir.as_deref(), "user.signingKey").ok_or_else(|| {
                 AllowlistError::Key(
-                    "no signing key: pass --key FILE, set signing.key in the settings file, or \
-                     git's user.signingKey"
+                    "no signing key: set git's user.signingKey, signing.key in the settings file, \
+                     or pass --key FILE"
                         .into(),
                 )
             })?,

@@ -95,6 +95,43 @@ pub fn record_verdict(state: &State, i: usize, target: &RecordTarget) -> Result<
     ))
 }
 
+/// Append a review event to the audit log beside the allowlist. Only where the team keeps an
+/// allowlist already: opening a review in some other folder leaves no `.mcpvet/` behind.
+pub fn audit(
+    state: &State,
+    i: usize,
+    event: &super::state::AuditEvent,
+    target: Option<&RecordTarget>,
+) -> Result<(), String> {
+    let Some(target) = target.filter(|t| t.allowlist.is_file()) else {
+        return Ok(());
+    };
+    let Some(item) = state.queue.get(i) else {
+        return Ok(());
+    };
+    let Some(r) = item.review.as_deref() else {
+        return Ok(());
+    };
+    let name = match &item.source {
+        Source::Server(s) => s.name.clone(),
+        _ => r.report.package.name.clone(),
+    };
+    let actor = target.key.actor();
+    let result = match event {
+        super::state::AuditEvent::Opened => crate::allowlist::log_review_opened(
+            &target.allowlist,
+            &name,
+            &actor,
+            &r.report,
+            &r.session.checklist,
+        ),
+        super::state::AuditEvent::Step(step, outcome) => {
+            crate::allowlist::log_step_marked(&target.allowlist, &name, &actor, step, *outcome)
+        }
+    };
+    result.map_err(|e| e.to_string())
+}
+
 /// Restores the terminal when dropped (normal exit, error, or unwinding panic).
 struct TerminalGuard;
 
@@ -405,6 +442,12 @@ async fn run_loop(
                     let mut out = std::io::stdout();
                     let _ = write!(out, "\x1b]52;c;{b64}\x07");
                     let _ = out.flush();
+                }
+                Effect::Audit(i, event) => {
+                    if let Err(e) = audit(state, i, &event, opts.record.as_ref()) {
+                        state.error(format!("audit log: {e}"));
+                        term.draw(|f| super::views::draw(f, state, theme))?;
+                    }
                 }
                 Effect::Record(i) => {
                     let result = match &opts.record {

@@ -380,7 +380,16 @@ pub enum Effect {
     Copy(String),
     /// Record queue item `i`'s verdict, signed, in the allowlist.
     Record(usize),
+    /// Append a record about queue item `i` to the repository's audit log.
+    Audit(usize, AuditEvent),
     Quit,
+}
+
+/// Review events for the audit log (`.mcpvet/audit.jsonl` beside the allowlist).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditEvent {
+    Opened,
+    Step(String, Option<crate::review::checklist::Outcome>),
 }
 
 /// A finished scan with its opened session.
@@ -535,6 +544,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                         Review::new(Arc::new(report), Arc::new(tree), &checklist_id, opened);
                     let why = review.read_only.clone();
                     let unsaved = review.unsaved.clone();
+                    let audit = review.writable();
                     let resumed = review.session.outcomes().len();
                     let resume_screen = review
                         .session
@@ -558,6 +568,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                             )),
                             None => state.info("analysis done"),
                         }
+                    }
+                    if audit {
+                        return vec![Effect::Audit(i, AuditEvent::Opened)];
                     }
                 }
                 Err(e) => {
@@ -1021,7 +1034,7 @@ fn checklist_action(state: &mut State, a: Action, page: isize) -> Vec<Effect> {
             r.evidence_cursor = 0;
         }
         r.store_ui(Screen::Checklist);
-        return vec![Effect::Save(i)];
+        return vec![Effect::Save(i), Effect::Audit(i, AuditEvent::Step(id, o))];
     }
     match a {
         Action::EditNote => {
