@@ -196,7 +196,8 @@ impl Entry {
     }
 }
 
-fn write_canonical(v: &Value, out: &mut String) {
+/// Sorted-key compact JSON: the bytes entry signatures and audit-record hashes are made over.
+pub(crate) fn write_canonical(v: &Value, out: &mut String) {
     match v {
         Value::Object(m) => {
             let mut keys: Vec<&String> = m.keys().collect();
