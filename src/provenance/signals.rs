@@ -104,6 +104,22 @@ fn age_days(time: &str, now: i64) -> Option<i64> {
     parse_time(time).map(|t| (now - t).div_euclid(DAY))
 }
 
+/// An age signal: unknown without a time, a warning when younger than `warn_below` days.
+fn age_signal(name: &str, time: Option<i64>, now: i64, warn_below: i64) -> Signal {
+    match time {
+        Some(t) => {
+            let d = (now - t).div_euclid(DAY);
+            let status = if d < warn_below {
+                Status::Warn
+            } else {
+                Status::Ok
+            };
+            Signal::new(name, days(d), status)
+        }
+        None => Signal::unknown(name),
+    }
+}
+
 fn days(n: i64) -> String {
     if n == 1 {
         "1 day".into()
@@ -305,18 +321,12 @@ fn npm(doc: &Value, name: &str, version: &str, now: i64) -> Vec<Signal> {
         .and_then(|t| t.get(version))
         .and_then(Value::as_str)
         .and_then(parse_time);
-    out.push(match this_time {
-        Some(t) => {
-            let d = (now - t).div_euclid(DAY);
-            let status = if d < FRESH_VERSION_DAYS {
-                Status::Warn
-            } else {
-                Status::Ok
-            };
-            Signal::new("version-age", days(d), status)
-        }
-        None => Signal::unknown("version-age"),
-    });
+    out.push(age_signal(
+        "version-age",
+        this_time,
+        now,
+        FRESH_VERSION_DAYS,
+    ));
     let versions = doc.get("versions").and_then(Value::as_object);
     out.push(match versions {
         Some(v) if v.len() <= 1 => Signal::new("versions", v.len().to_string(), Status::Warn),
@@ -520,18 +530,7 @@ fn pypi(doc: &Value, version: &str, now: i64) -> Vec<Signal> {
         .filter_map(|f| f.get("upload_time_iso_8601").and_then(Value::as_str))
         .filter_map(parse_time)
         .min();
-    out.push(match uploaded {
-        Some(t) => {
-            let d = (now - t).div_euclid(DAY);
-            let status = if d < FRESH_VERSION_DAYS {
-                Status::Warn
-            } else {
-                Status::Ok
-            };
-            Signal::new("version-age", days(d), status)
-        }
-        None => Signal::unknown("version-age"),
-    });
+    out.push(age_signal("version-age", uploaded, now, FRESH_VERSION_DAYS));
     let releases = doc.get("releases").and_then(Value::as_object);
     let first = releases
         .into_iter()
@@ -540,18 +539,7 @@ fn pypi(doc: &Value, version: &str, now: i64) -> Vec<Signal> {
         .filter_map(|f| f.get("upload_time_iso_8601").and_then(Value::as_str))
         .filter_map(parse_time)
         .min();
-    out.push(match first {
-        Some(t) => {
-            let d = (now - t).div_euclid(DAY);
-            let status = if d < YOUNG_PACKAGE_DAYS {
-                Status::Warn
-            } else {
-                Status::Ok
-            };
-            Signal::new("package-age", days(d), status)
-        }
-        None => Signal::unknown("package-age"),
-    });
+    out.push(age_signal("package-age", first, now, YOUNG_PACKAGE_DAYS));
     out.push(match releases {
         Some(r) if r.len() <= 1 => Signal::new("versions", r.len().to_string(), Status::Warn),
         Some(r) => Signal::new("versions", r.len().to_string(), Status::Ok),
